@@ -2,12 +2,11 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"crypto/rand"
 
 	"github.com/oklog/ulid/v2"
 
