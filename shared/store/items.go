@@ -1,0 +1,245 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/flux-platform/flux/shared/auth"
+	"github.com/flux-platform/flux/shared/config"
+)
+
+// Item types, in the "type" attribute of every item.
+const (
+	typeTenant  = "tenant"
+	typeGroup   = "group"
+	typeStore   = "store"
+	typeShop    = "shop"
+	typeAPIKey  = "apiKey"
+	typeKeyHash = "keyHash"
+)
+
+// Attribute names used in expressions. Item structs below spell the same
+// names in their tags.
+const (
+	attrType       = "type"
+	attrTenantID   = "tenantId"
+	attrKeyID      = "keyId"
+	attrLastUsedAt = "lastUsedAt"
+	attrRevokedAt  = "revokedAt"
+)
+
+// timeLayout is fixed-width UTC so stored times compare correctly as strings
+// (TouchKey's condition relies on it).
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+func formatTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return formatTime(*t)
+}
+
+func parseTimePtr(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// tenantItem: PK TENANT#<id>, SK TENANT. GSI1 lists all tenants.
+type tenantItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	TenantID  string `dynamodbav:"tenantId"`
+	Name      string `dynamodbav:"name"`
+	CreatedAt string `dynamodbav:"createdAt"`
+	GSI1PK    string `dynamodbav:"GSI1PK"`
+	GSI1SK    string `dynamodbav:"GSI1SK"`
+}
+
+func tenantToItem(t config.Tenant, now time.Time) tenantItem {
+	return tenantItem{
+		PK: TenantPK(t.ID), SK: TenantSK(), Type: typeTenant,
+		TenantID: t.ID, Name: t.Name, CreatedAt: formatTime(now),
+		GSI1PK: TenantsGSI1PK(), GSI1SK: TenantGSI1SK(t.ID),
+	}
+}
+
+func tenantFromItem(it tenantItem) config.Tenant {
+	return config.Tenant{ID: it.TenantID, Name: it.Name}
+}
+
+// groupItem: PK TENANT#<id>, SK GROUP.
+type groupItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	TenantID  string `dynamodbav:"tenantId"`
+	Name      string `dynamodbav:"name"`
+	UpdatedAt string `dynamodbav:"updatedAt"`
+}
+
+func groupToItem(tenantID, name string, now time.Time) groupItem {
+	return groupItem{
+		PK: TenantPK(tenantID), SK: GroupSK(), Type: typeGroup,
+		TenantID: tenantID, Name: name, UpdatedAt: formatTime(now),
+	}
+}
+
+// storeItem: PK TENANT#<id>, SK GROUP#STORE#<domain>.
+type storeItem struct {
+	PK             string `dynamodbav:"PK"`
+	SK             string `dynamodbav:"SK"`
+	Type           string `dynamodbav:"type"`
+	TenantID       string `dynamodbav:"tenantId"`
+	Domain         string `dynamodbav:"domain"`
+	Classification string `dynamodbav:"classification"`
+	UpdatedAt      string `dynamodbav:"updatedAt"`
+}
+
+func storeToItem(tenantID string, s config.Store, now time.Time) storeItem {
+	return storeItem{
+		PK: TenantPK(tenantID), SK: StoreSK(s.Domain), Type: typeStore,
+		TenantID: tenantID, Domain: s.Domain, Classification: string(s.Classification),
+		UpdatedAt: formatTime(now),
+	}
+}
+
+func storeFromItem(it storeItem) config.Store {
+	return config.Store{Domain: it.Domain, Classification: config.Classification(it.Classification)}
+}
+
+// shopItem: PK SHOP#<domain>, SK SHOP. One shop belongs to one tenant.
+type shopItem struct {
+	PK       string `dynamodbav:"PK"`
+	SK       string `dynamodbav:"SK"`
+	Type     string `dynamodbav:"type"`
+	TenantID string `dynamodbav:"tenantId"`
+	Domain   string `dynamodbav:"domain"`
+}
+
+func shopToItem(tenantID, domain string) shopItem {
+	return shopItem{PK: ShopPK(domain), SK: ShopSK(), Type: typeShop, TenantID: tenantID, Domain: domain}
+}
+
+// keyItem: PK TENANT#<id>, SK APIKEY#<keyId>. Hash finds the KEYHASH item
+// on revocation; the secret itself is never stored.
+type keyItem struct {
+	PK         string   `dynamodbav:"PK"`
+	SK         string   `dynamodbav:"SK"`
+	Type       string   `dynamodbav:"type"`
+	TenantID   string   `dynamodbav:"tenantId"`
+	KeyID      string   `dynamodbav:"keyId"`
+	Name       string   `dynamodbav:"name"`
+	Prefix     string   `dynamodbav:"prefix"`
+	Scopes     []string `dynamodbav:"scopes"`
+	CreatedBy  string   `dynamodbav:"createdBy,omitempty"`
+	CreatedAt  string   `dynamodbav:"createdAt"`
+	LastUsedAt string   `dynamodbav:"lastUsedAt,omitempty"`
+	RevokedAt  string   `dynamodbav:"revokedAt,omitempty"`
+	Hash       string   `dynamodbav:"hash"`
+}
+
+// keyHashItem: PK KEYHASH#<sha256hex>, SK KEYHASH. Everything the
+// authorizer needs in one strongly consistent GetItem.
+type keyHashItem struct {
+	PK        string   `dynamodbav:"PK"`
+	SK        string   `dynamodbav:"SK"`
+	Type      string   `dynamodbav:"type"`
+	TenantID  string   `dynamodbav:"tenantId"`
+	KeyID     string   `dynamodbav:"keyId"`
+	Name      string   `dynamodbav:"name"`
+	Prefix    string   `dynamodbav:"prefix"`
+	Scopes    []string `dynamodbav:"scopes"`
+	CreatedBy string   `dynamodbav:"createdBy,omitempty"`
+	CreatedAt string   `dynamodbav:"createdAt"`
+	RevokedAt string   `dynamodbav:"revokedAt,omitempty"`
+}
+
+func scopeNames(scopes []auth.Scope) []string {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func scopesFromNames(names []string) []auth.Scope {
+	out := make([]auth.Scope, 0, len(names))
+	for _, n := range names {
+		// Scopes retired since the key was issued are dropped, not granted.
+		if sc, err := auth.ParseScope(n); err == nil {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+func keyToItems(rec auth.KeyRecord, hash string) (keyItem, keyHashItem) {
+	scopes := scopeNames(rec.Scopes)
+	k := keyItem{
+		PK: TenantPK(rec.TenantID), SK: APIKeySK(rec.ID), Type: typeAPIKey,
+		TenantID: rec.TenantID, KeyID: rec.ID, Name: rec.Name, Prefix: rec.Prefix,
+		Scopes: scopes, CreatedBy: rec.CreatedBy, CreatedAt: formatTime(rec.CreatedAt),
+		LastUsedAt: formatTimePtr(rec.LastUsedAt), RevokedAt: formatTimePtr(rec.RevokedAt),
+		Hash: hash,
+	}
+	h := keyHashItem{
+		PK: KeyHashPK(hash), SK: KeyHashSK(), Type: typeKeyHash,
+		TenantID: rec.TenantID, KeyID: rec.ID, Name: rec.Name, Prefix: rec.Prefix,
+		Scopes: scopes, CreatedBy: rec.CreatedBy, CreatedAt: k.CreatedAt,
+		RevokedAt: k.RevokedAt,
+	}
+	return k, h
+}
+
+func keyRecordFromItem(it keyItem) (auth.KeyRecord, error) {
+	created, err := parseTime(it.CreatedAt)
+	if err != nil {
+		return auth.KeyRecord{}, err
+	}
+	used, err := parseTimePtr(it.LastUsedAt)
+	if err != nil {
+		return auth.KeyRecord{}, err
+	}
+	revoked, err := parseTimePtr(it.RevokedAt)
+	if err != nil {
+		return auth.KeyRecord{}, err
+	}
+	return auth.KeyRecord{
+		ID: it.KeyID, TenantID: it.TenantID, Name: it.Name, Prefix: it.Prefix,
+		Scopes: scopesFromNames(it.Scopes), CreatedBy: it.CreatedBy, CreatedAt: created,
+		LastUsedAt: used, RevokedAt: revoked,
+	}, nil
+}
+
+func keyRecordFromHashItem(it keyHashItem) (auth.KeyRecord, error) {
+	created, err := parseTime(it.CreatedAt)
+	if err != nil {
+		return auth.KeyRecord{}, err
+	}
+	revoked, err := parseTimePtr(it.RevokedAt)
+	if err != nil {
+		return auth.KeyRecord{}, err
+	}
+	return auth.KeyRecord{
+		ID: it.KeyID, TenantID: it.TenantID, Name: it.Name, Prefix: it.Prefix,
+		Scopes: scopesFromNames(it.Scopes), CreatedBy: it.CreatedBy, CreatedAt: created,
+		RevokedAt: revoked,
+	}, nil
+}

@@ -1,0 +1,91 @@
+// Package store is Flux's DynamoDB single table: key formats (this file),
+// the table's shape, item layouts and the access patterns that
+// docs/data-model.md lists one by one.
+package store
+
+import "strings"
+
+// Every key format of the table is one function here and nowhere else.
+//
+// Layout (see docs/data-model.md):
+//
+//	PK                  SK                       item
+//	TENANT#<tenant>     TENANT                   tenant
+//	TENANT#<tenant>     GROUP                    store group name
+//	TENANT#<tenant>     GROUP#STORE#<domain>     a store of the group
+//	TENANT#<tenant>     APIKEY#<keyId>           an API key (with its hash)
+//	SHOP#<domain>       SHOP                     guard: the one tenant owning a shop
+//	KEYHASH#<sha256>    KEYHASH                  lookup: hash -> tenant, key, scopes
+//
+// Everything a tenant owns sits under PK TENANT#<tenant>. SHOP# and KEYHASH#
+// items are global lookup items that carry the tenant id as an attribute.
+const (
+	sep = "#"
+
+	prefixTenant  = "TENANT" + sep
+	prefixShop    = "SHOP" + sep
+	prefixKeyHash = "KEYHASH" + sep
+
+	skTenant  = "TENANT"
+	skGroup   = "GROUP"
+	skStores  = skGroup + sep + "STORE" + sep
+	skAPIKeys = "APIKEY" + sep
+	skShop    = "SHOP"
+	skKeyHash = "KEYHASH"
+
+	// gsi1Tenants is the GSI1 partition listing every tenant (operator use).
+	gsi1Tenants = "TENANTS"
+)
+
+// TenantPK is the partition of everything tenant tenantID owns.
+func TenantPK(tenantID string) string { return prefixTenant + tenantID }
+
+// TenantSK is the sort key of the tenant item itself.
+func TenantSK() string { return skTenant }
+
+// GroupSK is the sort key of the tenant's store group item.
+func GroupSK() string { return skGroup }
+
+// GroupPrefix is the sort key prefix shared by the group item and its stores:
+// one Query with begins_with(SK, GroupPrefix()) reads the whole group.
+func GroupPrefix() string { return skGroup }
+
+// StoreSK is the sort key of one store of the tenant's group.
+func StoreSK(domain string) string { return skStores + domain }
+
+// StorePrefix is the sort key prefix of the group's stores.
+func StorePrefix() string { return skStores }
+
+// APIKeySK is the sort key of an API key under its tenant.
+func APIKeySK(keyID string) string { return skAPIKeys + keyID }
+
+// APIKeyPrefix is the sort key prefix of a tenant's API keys.
+func APIKeyPrefix() string { return skAPIKeys }
+
+// ShopPK is the partition of the guard item saying which tenant owns a shop.
+func ShopPK(domain string) string { return prefixShop + domain }
+
+// ShopSK is the sort key of the shop guard item.
+func ShopSK() string { return skShop }
+
+// KeyHashPK is the partition of the lookup item of an API key's SHA-256 hex.
+func KeyHashPK(hash string) string { return prefixKeyHash + hash }
+
+// KeyHashSK is the sort key of the key hash lookup item.
+func KeyHashSK() string { return skKeyHash }
+
+// TenantsGSI1PK is the GSI1 partition key every tenant item carries, so
+// operators can list tenants without a Scan.
+func TenantsGSI1PK() string { return gsi1Tenants }
+
+// TenantGSI1SK is a tenant item's GSI1 sort key.
+func TenantGSI1SK(tenantID string) string { return prefixTenant + tenantID }
+
+// TenantIDFromPK reads the tenant id back from a tenant partition key.
+func TenantIDFromPK(pk string) (string, bool) {
+	id, ok := strings.CutPrefix(pk, prefixTenant)
+	if !ok || id == "" {
+		return "", false
+	}
+	return id, true
+}
