@@ -58,13 +58,17 @@ func TestHealthIntegration(t *testing.T) {
 			t.Fatalf("create queue: %v", err)
 		}
 		queues[name] = aws.ToString(out.QueueUrl)
-		t.Cleanup(func() { _, _ = sqsClient.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl}) })
+		t.Cleanup(func() {
+			_, _ = sqsClient.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: out.QueueUrl})
+		})
 	}
 	bucket := randomName("flux-health-")
 	if _, err := s3Client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("create bucket: %v", err)
 	}
-	t.Cleanup(func() { _, _ = s3Client.DeleteBucket(context.Background(), &s3.DeleteBucketInput{Bucket: aws.String(bucket)}) })
+	t.Cleanup(func() {
+		_, _ = s3Client.DeleteBucket(context.Background(), &s3.DeleteBucketInput{Bucket: aws.String(bucket)})
+	})
 
 	good := Config{TableName: table, Queues: queues, BucketName: bucket, Timeout: 5 * time.Second}
 	clients := Clients{DynamoDB: ddb, SQS: sqsClient, S3: s3Client}
