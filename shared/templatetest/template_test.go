@@ -1,0 +1,446 @@
+package templatetest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/flux-platform/flux/shared/store"
+)
+
+func load(t *testing.T) *Template {
+	t.Helper()
+	tpl, err := Load(filepath.Join(RepoRoot(), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// makeDB is what make knows about the Makefile: the FUNCTIONS list
+// (LogicalId -> directory) and the build-<LogicalId> targets.
+func makeDB(t *testing.T) (functions map[string]string, targets []string) {
+	t.Helper()
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	cmd := exec.Command("make", "--no-print-directory", "-C", RepoRoot(), "-p", "-n", "help")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("make -p: %v", err)
+	}
+	functions = map[string]string{}
+	target := regexp.MustCompile(`^build-([A-Za-z0-9]+):`)
+	sc := bufio.NewScanner(&out)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "FUNCTIONS := "); ok {
+			for _, pair := range strings.Fields(v) {
+				id, dir, ok := strings.Cut(pair, ":")
+				if !ok {
+					t.Fatalf("Makefile FUNCTIONS entry %q is not LogicalId:directory", pair)
+				}
+				functions[id] = dir
+			}
+		}
+		if m := target.FindStringSubmatch(line); m != nil {
+			targets = append(targets, m[1])
+		}
+	}
+	sort.Strings(targets)
+	if len(functions) == 0 {
+		t.Fatal("no FUNCTIONS variable in the Makefile")
+	}
+	return functions, targets
+}
+
+// functionDirs lists functions/<dir> that hold a main.go.
+func functionDirs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(RepoRoot(), "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(RepoRoot(), "functions", e.Name(), "main.go")); e.IsDir() && err == nil {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	return dirs
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func values(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Every functions/<dir> is in the Makefile's FUNCTIONS and has a function
+// resource built by build-<LogicalId>, and the other way round.
+func TestFunctionsMakefileAndTemplateAgree(t *testing.T) {
+	tpl := load(t)
+	fns, targets := makeDB(t)
+	if diff := cmp.Diff(functionDirs(t), values(fns)); diff != "" {
+		t.Errorf("functions/ directories vs Makefile FUNCTIONS (-dirs +Makefile):\n%s", diff)
+	}
+	if diff := cmp.Diff(tpl.Functions(), keys(fns)); diff != "" {
+		t.Errorf("template functions vs Makefile FUNCTIONS (-template +Makefile):\n%s", diff)
+	}
+	if diff := cmp.Diff(tpl.Functions(), targets); diff != "" {
+		t.Errorf("template functions vs Makefile build-<LogicalId> targets (-template +Makefile):\n%s", diff)
+	}
+	for _, id := range tpl.Functions() {
+		r := tpl.Resources[id]
+		if got := String(r.Metadata["BuildMethod"]); got != "makefile" {
+			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile", id, got)
+		}
+		if got := String(r.Properties["CodeUri"]); got != "." {
+			t.Errorf("%s: CodeUri = %q, want . (the Makefile is at the root)", id, got)
+		}
+	}
+}
+
+func TestGlobals(t *testing.T) {
+	g := Map(load(t).Globals["Function"])
+	checks := map[string]any{
+		"Runtime": "provided.al2023", "Handler": "bootstrap", "Tracing": "Active",
+	}
+	for k, want := range checks {
+		if g[k] != want {
+			t.Errorf("Globals.Function.%s = %v, want %v", k, g[k], want)
+		}
+	}
+	if got := Strings(g["Architectures"]); !slices.Equal(got, []string{"arm64"}) {
+		t.Errorf("Architectures = %v", got)
+	}
+	if got := Map(g["LoggingConfig"])["LogFormat"]; got != "JSON" {
+		t.Errorf("LoggingConfig.LogFormat = %v", got)
+	}
+}
+
+// actionsByFunction is the exact IAM surface of each function: a change
+// here is a security review.
+var actionsByFunction = map[string][]string{
+	"AuthorizerFunction":    {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
+	"GraphqlFunction":       {"lambda:InvokeFunction"},
+	"GraphqlConfigFunction": {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"RestHealthFunction":    {"dynamodb:DescribeTable", "s3:ListBucket", "sqs:GetQueueAttributes"},
+	"RestHeartbeatFunction": nil,
+}
+
+// Every function states its own inline policy: no managed policies, no SAM
+// policy templates (their actions are broader than stated), no wildcards.
+func TestLeastPrivilegePolicies(t *testing.T) {
+	tpl := load(t)
+	forbidden := []string{"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:*", "*"}
+	for _, id := range tpl.Functions() {
+		t.Run(id, func(t *testing.T) {
+			props := tpl.Resources[id].Properties
+			if _, ok := props["Role"]; ok {
+				t.Fatal("Role is set: state the policy inline with Policies instead")
+			}
+			policies, ok := props["Policies"]
+			if !ok {
+				t.Fatal("no Policies: every function states its rights (Policies: [] for none)")
+			}
+			if _, isList := policies.([]any); !isList {
+				t.Fatalf("Policies must be a list of inline policy documents, got %T", policies)
+			}
+			var actions []string
+			for i, p := range List(policies) {
+				doc := Map(p)
+				if doc == nil || doc["Statement"] == nil {
+					t.Errorf("Policies[%d] = %v: only inline documents with a Statement (no managed policies or SAM templates)", i, p)
+					continue
+				}
+				for j, s := range List(doc["Statement"]) {
+					st := Map(s)
+					if st["Effect"] != "Allow" {
+						t.Errorf("statement %d: Effect %v", j, st["Effect"])
+					}
+					if _, ok := st["NotAction"]; ok {
+						t.Errorf("statement %d: NotAction", j)
+					}
+					for _, a := range Strings(st["Action"]) {
+						if slices.Contains(forbidden, a) || strings.HasSuffix(a, ":*") {
+							t.Errorf("statement %d: action %s", j, a)
+						}
+						actions = append(actions, a)
+					}
+					if st["Resource"] == nil {
+						t.Errorf("statement %d: no Resource", j)
+					}
+					if slices.Contains(Strings(st["Resource"]), "*") {
+						t.Errorf("statement %d: Resource *", j)
+					}
+				}
+			}
+			sort.Strings(actions)
+			actions = slices.Compact(actions)
+			want, known := actionsByFunction[id]
+			if !known {
+				t.Logf("no expected action list for %s: add it to actionsByFunction", id)
+				return
+			}
+			if diff := cmp.Diff(want, actions, cmp.Comparer(func(a, b []string) bool { return slices.Equal(a, b) })); diff != "" {
+				t.Errorf("actions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The Table resource is store.TableShape().
+func TestTableMatchesStoreShape(t *testing.T) {
+	tpl := load(t)
+	tables := tpl.OfType("AWS::DynamoDB::Table")
+	if !slices.Equal(tables, []string{"Table"}) {
+		t.Fatalf("DynamoDB tables = %v, want exactly [Table]", tables)
+	}
+	r := tpl.Resources["Table"]
+	p := r.Properties
+	got := store.Shape{
+		BillingMode:  String(p["BillingMode"]),
+		TTLAttribute: String(Map(p["TimeToLiveSpecification"])["AttributeName"]),
+		SSE:          Map(p["SSESpecification"])["SSEEnabled"] == true,
+		PITR:         Map(p["PointInTimeRecoverySpecification"])["PointInTimeRecoveryEnabled"] == true,
+	}
+	if Map(p["TimeToLiveSpecification"])["Enabled"] != true {
+		t.Error("TTL is not enabled")
+	}
+	for _, a := range List(p["AttributeDefinitions"]) {
+		m := Map(a)
+		got.AttributeDefinitions = append(got.AttributeDefinitions, store.Attribute{Name: String(m["AttributeName"]), Type: String(m["AttributeType"])})
+	}
+	got.KeySchema = keySchema(p["KeySchema"])
+	for _, ix := range List(p["GlobalSecondaryIndexes"]) {
+		m := Map(ix)
+		got.GlobalIndexes = append(got.GlobalIndexes, store.Index{
+			Name:           String(m["IndexName"]),
+			KeySchema:      keySchema(m["KeySchema"]),
+			ProjectionType: String(Map(m["Projection"])["ProjectionType"]),
+		})
+	}
+	if diff := cmp.Diff(store.TableShape(), got); diff != "" {
+		t.Errorf("template Table vs store.TableShape() (-store +template):\n%s", diff)
+	}
+	for _, policy := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+		if r.Raw[policy] != "Retain" {
+			t.Errorf("Table %s = %v, want Retain", policy, r.Raw[policy])
+		}
+	}
+}
+
+func keySchema(v any) []store.KeyElement {
+	var out []store.KeyElement
+	for _, k := range List(v) {
+		m := Map(k)
+		out = append(out, store.KeyElement{Name: String(m["AttributeName"]), KeyType: String(m["KeyType"])})
+	}
+	return out
+}
+
+// Queues redrive to a DLQ after 5 receives, hide a message for at least 6x
+// the timeout of any function they trigger (60 s workers by default), and
+// DLQs keep messages 14 days.
+func TestQueues(t *testing.T) {
+	tpl := load(t)
+	timeoutOf := func(id string) int {
+		if n, ok := tpl.Resources[id].Properties["Timeout"].(int); ok {
+			return n
+		}
+		n, _ := Map(tpl.Globals["Function"])["Timeout"].(int)
+		return n
+	}
+	consumers := map[string]int{} // queue logical id -> max consumer timeout
+	for _, fn := range tpl.Functions() {
+		for _, ev := range Map(tpl.Resources[fn].Properties["Events"]) {
+			e := Map(ev)
+			if e["Type"] != "SQS" {
+				continue
+			}
+			ga := List(Map(Map(e["Properties"])["Queue"])["Fn::GetAtt"])
+			if len(ga) == 2 {
+				q := String(ga[0])
+				consumers[q] = max(consumers[q], timeoutOf(fn))
+			}
+		}
+	}
+	dlqs := map[string]bool{}
+	for _, id := range tpl.OfType("AWS::SQS::Queue") {
+		p := tpl.Resources[id].Properties
+		if p["SqsManagedSseEnabled"] != true {
+			t.Errorf("%s: SqsManagedSseEnabled is not true", id)
+		}
+		rp := Map(p["RedrivePolicy"])
+		if rp == nil {
+			continue
+		}
+		if n, _ := rp["maxReceiveCount"].(int); n != 5 {
+			t.Errorf("%s: maxReceiveCount = %v, want 5", id, rp["maxReceiveCount"])
+		}
+		ga := List(Map(rp["deadLetterTargetArn"])["Fn::GetAtt"])
+		if len(ga) != 2 || tpl.Resources[String(ga[0])].Type != "AWS::SQS::Queue" {
+			t.Errorf("%s: deadLetterTargetArn is not !GetAtt <Queue>.Arn", id)
+			continue
+		}
+		dlqs[String(ga[0])] = true
+		vis, _ := p["VisibilityTimeout"].(int)
+		need := 6 * max(consumers[id], 60)
+		if vis < need {
+			t.Errorf("%s: VisibilityTimeout %d < %d (6x the consumer timeout)", id, vis, need)
+		}
+	}
+	for _, q := range []string{"SyncQueue", "EventsQueue", "DeployQueue"} {
+		if Map(tpl.Resources[q].Properties["RedrivePolicy"]) == nil {
+			t.Errorf("%s has no RedrivePolicy", q)
+		}
+	}
+	for dlq := range dlqs {
+		if n, _ := tpl.Resources[dlq].Properties["MessageRetentionPeriod"].(int); n != 14*24*3600 {
+			t.Errorf("%s: MessageRetentionPeriod = %d, want 14 days", dlq, n)
+		}
+	}
+}
+
+func TestFilesBucketIsPrivate(t *testing.T) {
+	tpl := load(t)
+	p := tpl.Resources["FilesBucket"].Properties
+	for k, v := range Map(p["PublicAccessBlockConfiguration"]) {
+		if v != true {
+			t.Errorf("PublicAccessBlockConfiguration.%s = %v", k, v)
+		}
+	}
+	if n := len(Map(p["PublicAccessBlockConfiguration"])); n != 4 {
+		t.Errorf("PublicAccessBlockConfiguration has %d settings, want 4", n)
+	}
+	enc := Map(Map(List(Map(p["BucketEncryption"])["ServerSideEncryptionConfiguration"])[0])["ServerSideEncryptionByDefault"])
+	if enc["SSEAlgorithm"] != "AES256" {
+		t.Errorf("encryption %v", enc)
+	}
+	var denies bool
+	for _, id := range tpl.OfType("AWS::S3::BucketPolicy") {
+		for _, s := range List(Map(tpl.Resources[id].Properties["PolicyDocument"])["Statement"]) {
+			st := Map(s)
+			if st["Effect"] == "Deny" && Map(Map(st["Condition"])["Bool"])["aws:SecureTransport"] == "false" {
+				denies = true
+			}
+		}
+	}
+	if !denies {
+		t.Error("no bucket policy denies insecure transport")
+	}
+}
+
+// API Gateway's own errors (gateway responses) are in the API's error format,
+// with a status that agrees with the body and the request id as X-Request-ID.
+func TestGatewayResponses(t *testing.T) {
+	tpl := load(t)
+	api := tpl.Resources["Api"].Properties
+	auth := Map(api["Auth"])
+	if auth["DefaultAuthorizer"] != "FluxAuthorizer" {
+		t.Errorf("DefaultAuthorizer = %v", auth["DefaultAuthorizer"])
+	}
+	fa := Map(Map(auth["Authorizers"])["FluxAuthorizer"])
+	if fa["FunctionPayloadType"] != "REQUEST" || Map(fa["Identity"])["ReauthorizeEvery"] != 0 {
+		t.Errorf("FluxAuthorizer = %v: want REQUEST with ReauthorizeEvery 0", fa)
+	}
+	want := map[string]struct {
+		status int
+		code   string
+	}{
+		"UNAUTHORIZED":                   {401, "UNAUTHENTICATED"},
+		"ACCESS_DENIED":                  {403, "FORBIDDEN"},
+		"MISSING_AUTHENTICATION_TOKEN":   {404, "NOT_FOUND"},
+		"AUTHORIZER_FAILURE":             {500, "INTERNAL_ERROR"},
+		"AUTHORIZER_CONFIGURATION_ERROR": {500, "INTERNAL_ERROR"},
+		"REQUEST_TOO_LARGE":              {413, "VALIDATION_ERROR"},
+		"THROTTLED":                      {429, "RATE_LIMITED"},
+		"DEFAULT_4XX":                    {400, "VALIDATION_ERROR"},
+		"DEFAULT_5XX":                    {500, "INTERNAL_ERROR"},
+	}
+	responses := Map(api["GatewayResponses"])
+	for typ := range want {
+		if _, ok := responses[typ]; !ok {
+			t.Errorf("no gateway response %s", typ)
+		}
+	}
+	for typ, r := range responses {
+		t.Run(typ, func(t *testing.T) {
+			rm := Map(r)
+			status, _ := rm["StatusCode"].(int)
+			if status == 0 {
+				s, _ := strconv.Atoi(String(rm["StatusCode"]))
+				status = s
+			}
+			if got := Map(Map(rm["ResponseParameters"])["Headers"])["X-Request-ID"]; got != "context.requestId" {
+				t.Errorf("X-Request-ID header = %v, want context.requestId", got)
+			}
+			var body struct {
+				Errors []struct {
+					Message    string `json:"message"`
+					Extensions struct {
+						Code       string `json:"code"`
+						StatusCode int    `json:"statusCode"`
+					} `json:"extensions"`
+				} `json:"errors"`
+			}
+			raw := String(Map(rm["ResponseTemplates"])["application/json"])
+			if err := json.Unmarshal([]byte(raw), &body); err != nil || len(body.Errors) != 1 {
+				t.Fatalf("body %q is not the error format: %v", raw, err)
+			}
+			e := body.Errors[0]
+			if e.Message == "" || e.Extensions.Code == "" || e.Extensions.StatusCode != status {
+				t.Errorf("body %q disagrees with StatusCode %d", raw, status)
+			}
+			if w, ok := want[typ]; ok && (w.status != status || w.code != e.Extensions.Code) {
+				t.Errorf("got %d %s, want %d %s", status, e.Extensions.Code, w.status, w.code)
+			}
+		})
+	}
+}
+
+// Health and heartbeat are public; everything else uses the authorizer.
+func TestPublicRoutes(t *testing.T) {
+	tpl := load(t)
+	public := map[string]bool{"/api/health": true, "/api/heartbeat": true}
+	for _, fn := range tpl.Functions() {
+		for name, ev := range Map(tpl.Resources[fn].Properties["Events"]) {
+			e := Map(ev)
+			if e["Type"] != "Api" {
+				continue
+			}
+			p := Map(e["Properties"])
+			path := String(p["Path"])
+			none := Map(p["Auth"])["Authorizer"] == "NONE"
+			if none != public[path] {
+				t.Errorf("%s.%s %s: Authorizer NONE = %v, want %v", fn, name, path, none, public[path])
+			}
+		}
+	}
+}
