@@ -183,7 +183,7 @@ func (v *SessionVerifier) SessionIdentity(ctx context.Context, shops ShopDirecto
 	tenant, err := shops.TenantByShop(ctx, tok.Shop)
 	switch {
 	case err == nil && tenant != "":
-	case err == nil || platform.KindOf(err) == platform.KindNotFound:
+	case err == nil || platform.KindOf(err) == platform.KindNotFound || platform.KindOf(err) == platform.KindValidation:
 		return Identity{}, tok, platform.Wrap(platform.KindUnauthenticated, "shop is not connected to flux",
 			fmt.Errorf("no tenant for shop %s: %w", tok.Shop, errOrMissing(err)))
 	default:
