@@ -1,7 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/flux-platform/flux/shared/auth"
@@ -122,6 +125,37 @@ func storeToItem(tenantID string, s config.Store, now time.Time) storeItem {
 
 func storeFromItem(it storeItem) config.Store {
 	return config.Store{Domain: it.Domain, Classification: config.Classification(it.Classification)}
+}
+
+// classificationOrder is the order a group's stores are listed in.
+var classificationOrder = map[config.Classification]int{
+	config.Source: 0, config.QA: 1, config.ReleaseCandidate: 2, config.Production: 3,
+}
+
+func classificationRank(c config.Classification) int {
+	if r, ok := classificationOrder[c]; ok {
+		return r
+	}
+	return len(classificationOrder)
+}
+
+// storeGroupFromItems is the group of a group item (nil when the group has
+// no name yet) and its store items: stores SOURCE, QA, RELEASE_CANDIDATE,
+// PRODUCTION, then by domain; never a nil slice.
+func storeGroupFromItems(group *groupItem, stores []storeItem) config.StoreGroup {
+	g := config.StoreGroup{Stores: make([]config.Store, 0, len(stores))}
+	if group != nil {
+		g.Name = group.Name
+	}
+	for _, it := range stores {
+		g.Stores = append(g.Stores, storeFromItem(it))
+	}
+	slices.SortFunc(g.Stores, func(a, b config.Store) int {
+		return cmp.Or(
+			cmp.Compare(classificationRank(a.Classification), classificationRank(b.Classification)),
+			strings.Compare(a.Domain, b.Domain))
+	})
+	return g
 }
 
 // shopItem: PK SHOP#<domain>, SK SHOP. One shop belongs to one tenant.

@@ -1,11 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -203,18 +201,6 @@ func (s *Store) RemoveStore(ctx context.Context, tenantID, domain string) error 
 	return classify(fmt.Sprintf("remove store %s from %s", d, tenantID), err, notFound, notFound)
 }
 
-// classificationOrder is the order stores are listed in.
-var classificationOrder = map[config.Classification]int{
-	config.Source: 0, config.QA: 1, config.ReleaseCandidate: 2, config.Production: 3,
-}
-
-func rank(c config.Classification) int {
-	if r, ok := classificationOrder[c]; ok {
-		return r
-	}
-	return len(classificationOrder)
-}
-
 // StoreGroup is the tenant's group: its name and stores, SOURCE, QA,
 // RELEASE_CANDIDATE, PRODUCTION, then by domain. One strongly consistent
 // Query. A tenant with neither a group name nor stores (or no tenant at all)
@@ -235,7 +221,10 @@ func (s *Store) StoreGroup(ctx context.Context, tenantID string) (config.StoreGr
 		return config.StoreGroup{}, fmt.Errorf("store group of %s: %w", tenantID,
 			platform.E(platform.KindNotFound, "store group not found"))
 	}
-	g := config.StoreGroup{Stores: []config.Store{}}
+	var (
+		group  *groupItem
+		stores []storeItem
+	)
 	for _, av := range items {
 		var typ string
 		if v, ok := av[attrType].(*types.AttributeValueMemberS); ok {
@@ -243,23 +232,19 @@ func (s *Store) StoreGroup(ctx context.Context, tenantID string) (config.StoreGr
 		}
 		switch typ {
 		case typeGroup:
-			var it groupItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			group = new(groupItem)
+			if err := attributevalue.UnmarshalMap(av, group); err != nil {
 				return config.StoreGroup{}, fmt.Errorf("store group of %s: unmarshal group: %w", tenantID, err)
 			}
-			g.Name = it.Name
 		case typeStore:
 			var it storeItem
 			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 				return config.StoreGroup{}, fmt.Errorf("store group of %s: unmarshal store: %w", tenantID, err)
 			}
-			g.Stores = append(g.Stores, storeFromItem(it))
+			stores = append(stores, it)
 		}
 	}
-	slices.SortFunc(g.Stores, func(a, b config.Store) int {
-		return cmp.Or(cmp.Compare(rank(a.Classification), rank(b.Classification)), strings.Compare(a.Domain, b.Domain))
-	})
-	return g, nil
+	return storeGroupFromItems(group, stores), nil
 }
 
 // TenantByShop is the tenant owning a shop (one strongly consistent GetItem
