@@ -1,0 +1,129 @@
+package dev
+
+// This file is the one place the local stack links the real functions: one
+// builder per function of template.yaml, doing what the function's
+// functions/<name>/main.go does (typed config from its environment, clients
+// from the one aws.Config, the handler from shared/), except that resolver
+// groups are reached in-process instead of through lambda:InvokeFunction.
+// A function added to template.yaml needs a line here, or `make dev` (and
+// the e2e test) refuse to start, naming it.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/flux-platform/flux/shared/auth"
+	"github.com/flux-platform/flux/shared/config"
+	"github.com/flux-platform/flux/shared/config/configgroup"
+	"github.com/flux-platform/flux/shared/graphql"
+	"github.com/flux-platform/flux/shared/health"
+	"github.com/flux-platform/flux/shared/health/heartbeat"
+	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/store"
+)
+
+// Functions is the registry of the real functions.
+func Functions() Registry {
+	return Registry{
+		"AuthorizerFunction":    buildAuthorizer,
+		"GraphqlFunction":       buildGraphql,
+		"GraphqlConfigFunction": buildGraphqlConfig,
+		"RestHealthFunction":    buildRestHealth,
+		"RestHeartbeatFunction": buildRestHeartbeat,
+	}
+}
+
+// functions/authorizer. Locally the Shopify app secret comes directly from
+// SHOPIFY_API_SECRET (the stack sets it), never from SSM.
+func buildAuthorizer(_ context.Context, d Deps) (Handler, error) {
+	table := d.Env.String("TABLE_NAME")
+	shopifyKey := d.Env.StringOr("SHOPIFY_API_KEY", "")
+	shopifySecret := d.Env.StringOr("SHOPIFY_API_SECRET", "")
+	leeway := d.Env.Duration("SHOPIFY_SESSION_LEEWAY", auth.DefaultSessionLeeway)
+	touch := d.Env.Duration("API_KEY_TOUCH_INTERVAL", auth.DefaultTouchInterval)
+	if err := d.Env.Err(); err != nil {
+		return nil, err
+	}
+	var session *auth.SessionVerifier
+	if shopifyKey != "" {
+		if shopifySecret == "" {
+			return nil, errors.New("configuration: SHOPIFY_API_KEY is set but SHOPIFY_API_SECRET is not")
+		}
+		var err error
+		if session, err = auth.NewSessionVerifier(shopifyKey, shopifySecret); err != nil {
+			return nil, err
+		}
+		session.Leeway = leeway
+	}
+	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
+	a := &auth.Authorizer{Keys: st, Shops: st, Session: session, TouchInterval: touch, Log: d.Log}
+	return AuthorizerHandler(a.Handle), nil
+}
+
+// functions/graphql, with the in-process transport to the group functions
+// its environment names (GROUP_FUNCTION_<GROUP>: !Ref <Function>).
+func buildGraphql(ctx context.Context, d Deps) (Handler, error) {
+	transport, err := d.InProcess(ctx, map[string]string{
+		configgroup.GroupName: "GROUP_FUNCTION_CONFIG",
+	})
+	if err != nil {
+		return nil, err
+	}
+	h, err := graphql.NewHandler(graphql.Options{Transport: transport, Log: d.Log})
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/graphql-config.
+func buildGraphqlConfig(_ context.Context, d Deps) (Handler, error) {
+	table := d.Env.String("TABLE_NAME")
+	if err := d.Env.Err(); err != nil {
+		return nil, err
+	}
+	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
+	return GroupHandler{configgroup.New(st, &auth.Keys{Store: st}, d.Log)}, nil
+}
+
+// functions/rest-health.
+func buildRestHealth(_ context.Context, d Deps) (Handler, error) {
+	cfg, err := health.LoadConfig(d.Env)
+	if err != nil {
+		return nil, err
+	}
+	h := health.NewHandler(d.Log, cfg, health.Clients{
+		DynamoDB: dynamodb.NewFromConfig(d.AWS),
+		SQS:      sqs.NewFromConfig(d.AWS),
+		S3:       s3.NewFromConfig(d.AWS, func(o *s3.Options) { o.UsePathStyle = true }),
+	})
+	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/rest-heartbeat.
+func buildRestHeartbeat(_ context.Context, d Deps) (Handler, error) {
+	return APIHandler(platform.APIGatewayHandler(heartbeat.NewHandler(d.Log))), nil
+}
+
+// NewSeedStore is the storage the seed writes through: the store package on
+// the stack's table.
+func NewSeedStore(cfg aws.Config, table string) SeedStore {
+	return seedStore{store.New(dynamodb.NewFromConfig(cfg), table)}
+}
+
+type seedStore struct{ *store.Store }
+
+func (s seedStore) EnsureTenant(ctx context.Context, t config.Tenant) error {
+	err := s.CreateTenant(ctx, t)
+	if platform.KindOf(err) == platform.KindConflict {
+		return nil // seeded by an earlier start
+	}
+	return err
+}
+
+var _ SeedStore = seedStore{}
