@@ -6,9 +6,14 @@
 package templatetest
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -213,4 +218,50 @@ func decode(n *yaml.Node) (any, error) {
 // isCustomTag: !Ref and friends, not YAML's own !!str, !!int, ...
 func isCustomTag(tag string) bool {
 	return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!")
+}
+
+// ErrNoMake is returned by MakeFunctions where make is not installed.
+var ErrNoMake = errors.New("make is not installed")
+
+var buildTarget = regexp.MustCompile(`^build-([A-Za-z0-9]+):`)
+
+// MakeFunctions asks make (not a text search) what the Makefile at root
+// defines: the FUNCTIONS list as LogicalId -> functions/ directory, and the
+// LogicalIds of its build-<LogicalId> targets, sorted.
+func MakeFunctions(root string) (functions map[string]string, targets []string, err error) {
+	if _, err := exec.LookPath("make"); err != nil {
+		return nil, nil, ErrNoMake
+	}
+	cmd := exec.Command("make", "--no-print-directory", "-C", root, "-p", "-n", "help")
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, nil, fmt.Errorf("make -p: %w: %s", err, stderr.String())
+	}
+	functions = map[string]string{}
+	sc := bufio.NewScanner(&out)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "FUNCTIONS := "); ok {
+			for _, pair := range strings.Fields(v) {
+				id, dir, ok := strings.Cut(pair, ":")
+				if !ok {
+					return nil, nil, fmt.Errorf("makefile FUNCTIONS entry %q is not LogicalId:directory", pair)
+				}
+				functions[id] = dir
+			}
+		}
+		if m := buildTarget.FindStringSubmatch(line); m != nil {
+			targets = append(targets, m[1])
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(functions) == 0 {
+		return nil, nil, errors.New("no FUNCTIONS variable in the Makefile")
+	}
+	sort.Strings(targets)
+	return functions, targets, nil
 }

@@ -1,13 +1,10 @@
 package templatetest
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -28,41 +25,15 @@ func load(t *testing.T) *Template {
 	return tpl
 }
 
-// makeDB is what make knows about the Makefile: the FUNCTIONS list
-// (LogicalId -> directory) and the build-<LogicalId> targets.
+// makeDB is what make knows about the Makefile (see MakeFunctions).
 func makeDB(t *testing.T) (functions map[string]string, targets []string) {
 	t.Helper()
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("make is not installed")
+	functions, targets, err := MakeFunctions(RepoRoot())
+	if errors.Is(err, ErrNoMake) {
+		t.Skip(err)
 	}
-	cmd := exec.Command("make", "--no-print-directory", "-C", RepoRoot(), "-p", "-n", "help")
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("make -p: %v", err)
-	}
-	functions = map[string]string{}
-	target := regexp.MustCompile(`^build-([A-Za-z0-9]+):`)
-	sc := bufio.NewScanner(&out)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if v, ok := strings.CutPrefix(line, "FUNCTIONS := "); ok {
-			for _, pair := range strings.Fields(v) {
-				id, dir, ok := strings.Cut(pair, ":")
-				if !ok {
-					t.Fatalf("Makefile FUNCTIONS entry %q is not LogicalId:directory", pair)
-				}
-				functions[id] = dir
-			}
-		}
-		if m := target.FindStringSubmatch(line); m != nil {
-			targets = append(targets, m[1])
-		}
-	}
-	sort.Strings(targets)
-	if len(functions) == 0 {
-		t.Fatal("no FUNCTIONS variable in the Makefile")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return functions, targets
 }
@@ -425,10 +396,14 @@ func TestGatewayResponses(t *testing.T) {
 	}
 }
 
-// Health and heartbeat are public; everything else uses the authorizer.
+// Health, heartbeat, the GraphQL playground and the SDL are public;
+// everything else (POST /api/graphql above all) goes through the authorizer.
 func TestPublicRoutes(t *testing.T) {
 	tpl := load(t)
-	public := map[string]bool{"/api/health": true, "/api/heartbeat": true}
+	public := map[string]bool{
+		"GET /api/health": true, "GET /api/heartbeat": true,
+		"GET /api/graphql": true, "GET /api/graphql/schema.graphql": true,
+	}
 	for _, fn := range tpl.Functions() {
 		for name, ev := range Map(tpl.Resources[fn].Properties["Events"]) {
 			e := Map(ev)
@@ -436,10 +411,10 @@ func TestPublicRoutes(t *testing.T) {
 				continue
 			}
 			p := Map(e["Properties"])
-			path := String(p["Path"])
+			route := strings.ToUpper(String(p["Method"])) + " " + String(p["Path"])
 			none := Map(p["Auth"])["Authorizer"] == "NONE"
-			if none != public[path] {
-				t.Errorf("%s.%s %s: Authorizer NONE = %v, want %v", fn, name, path, none, public[path])
+			if none != public[route] {
+				t.Errorf("%s.%s %s: Authorizer NONE = %v, want %v", fn, name, route, none, public[route])
 			}
 		}
 	}
