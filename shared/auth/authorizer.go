@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -48,6 +49,37 @@ type Authorizer struct {
 	TouchInterval time.Duration
 	// Log is the base logger; nil means slog.Default().
 	Log *slog.Logger
+
+	// touched remembers when this container last recorded each key's use,
+	// so a warm authorizer does not send DynamoDB a (conditional, but still
+	// billed) write on every request.
+	mu      sync.Mutex
+	touched map[string]time.Time
+}
+
+// maxTouched bounds the touched memory of one container.
+const maxTouched = 10000
+
+// shouldTouch reports whether this container should record use of keyID at
+// now, and if so remembers that it did.
+func (a *Authorizer) shouldTouch(keyID string, now time.Time, interval time.Duration) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if last, ok := a.touched[keyID]; ok && now.Sub(last) < interval && !now.Before(last) {
+		return false
+	}
+	if a.touched == nil || len(a.touched) >= maxTouched {
+		a.touched = make(map[string]time.Time)
+	}
+	a.touched[keyID] = now
+	return true
+}
+
+// forgetTouch lets the next request retry a failed write.
+func (a *Authorizer) forgetTouch(keyID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.touched, keyID)
 }
 
 func (a *Authorizer) now() time.Time {
@@ -135,8 +167,14 @@ func (a *Authorizer) authenticateKey(ctx context.Context, secret string) (Identi
 		interval = DefaultTouchInterval
 	}
 	// Recording use is best effort: a failure must not lock a caller out.
-	if err := a.Keys.TouchKey(ctx, rec.TenantID, rec.ID, a.now(), interval); err != nil {
-		platform.Log(ctx).Warn("record api key use", "key_id", rec.ID, "key_prefix", prefix, "error", err.Error())
+	// The store writes at most once per interval per key; this container
+	// also skips the call when it recorded the key's use within interval.
+	now := a.now()
+	if a.shouldTouch(rec.ID, now, interval) {
+		if err := a.Keys.TouchKey(ctx, rec.TenantID, rec.ID, now, interval); err != nil {
+			a.forgetTouch(rec.ID)
+			platform.Log(ctx).Warn("record api key use", "key_id", rec.ID, "key_prefix", prefix, "error", err.Error())
+		}
 	}
 	return Identity{
 		TenantID:      rec.TenantID,

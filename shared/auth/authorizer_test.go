@@ -600,3 +600,34 @@ func FuzzCredentialFrom(f *testing.F) {
 		}
 	})
 }
+
+func TestHandleTouchesOncePerInterval(t *testing.T) {
+	f := newFixture(t)
+	ev := loadEvent(t, "request-bearer-key.json")
+	steps := []struct {
+		at       time.Duration // after testNow
+		touchErr error
+		touches  int // total TouchKey calls after this request
+	}{
+		{0, nil, 1},
+		{time.Minute, nil, 1},     // within the 5 min interval: no write
+		{5 * time.Minute, nil, 2}, // interval elapsed
+		{6 * time.Minute, nil, 2},
+		{11 * time.Minute, errors.New("throttled"), 3}, // failed write...
+		{11*time.Minute + time.Second, nil, 4},         // ...is retried
+		{12 * time.Minute, nil, 4},
+	}
+	for i, st := range steps {
+		f.now = testNow.Add(st.at)
+		f.store.touchErr = st.touchErr
+		if _, err := f.auth.Handle(context.Background(), ev); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if len(f.store.touches) != st.touches {
+			t.Fatalf("step %d: touches = %d, want %d", i, len(f.store.touches), st.touches)
+		}
+	}
+	if got := f.store.lookups; got != len(steps) {
+		t.Errorf("lookups = %d, want one per request (%d): revocation must be seen at once", got, len(steps))
+	}
+}
