@@ -1,0 +1,45 @@
+// Command graphql is the GraphQL gateway function: POST /api/graphql (and
+// the playground and SDL). It owns the schema and delegates every field to a
+// resolver-group function through lambda:InvokeFunction (shared/graphql, shared/rpc).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/flux-platform/flux/shared/config/configgroup"
+	"github.com/flux-platform/flux/shared/graphql"
+	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/rpc"
+)
+
+func main() {
+	ctx := context.Background()
+	log := platform.NewLogger(os.Stdout)
+	slog.SetDefault(log)
+	env := platform.NewEnv()
+	configFunction := env.String("GROUP_FUNCTION_CONFIG")
+	if err := env.Err(); err != nil {
+		log.Error("graphql init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	cfg, err := platform.LoadAWS(ctx)
+	if err != nil {
+		log.Error("graphql init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	transport := rpc.LambdaInvoke{
+		Client:    awslambda.NewFromConfig(cfg),
+		Functions: map[string]string{configgroup.GroupName: configFunction},
+	}
+	h, err := graphql.NewHandler(graphql.Options{Transport: transport, Log: log})
+	if err != nil {
+		log.Error("graphql init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(platform.APIGatewayHandler(h))
+}
