@@ -22,6 +22,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Endpoints are the emulators the stack's AWS clients talk to.
@@ -43,6 +44,12 @@ func LocalAWS(ctx context.Context, e Endpoints) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("local aws config: %w", err)
 	}
 	cfg.ConfigSources = append([]any{localEndpoints(e)}, cfg.ConfigSources...)
+	// The emulators' responses make the SDK warn about checksums it cannot
+	// verify (DynamoDB Local omits x-amz-crc32 on errors); keep those at
+	// debug level instead of on stderr.
+	cfg.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		slog.Debug(fmt.Sprintf(format, v...), "source", "aws-sdk", "classification", string(c))
+	})
 	return cfg, nil
 }
 
