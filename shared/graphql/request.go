@@ -118,25 +118,9 @@ type limits struct {
 // the document against the schema and the variables against the selected
 // operation. Every failure is a 422 VALIDATION_ERROR.
 func checkQuery(schema *gqlast.Schema, req gqlRequest, l limits) *requestError {
-	query := req.Query
-	if strings.TrimSpace(query) == "" {
-		return invalid("query is required")
-	}
-	if len(query) > l.queryLength {
-		return invalid(fmt.Sprintf("query is %d bytes; the limit is %d", len(query), l.queryLength))
-	}
-	doc, err := parser.ParseQuery(&gqlast.Source{Name: "query", Input: query})
-	if err != nil {
-		return syntaxError(err)
-	}
-	if len(doc.Operations) == 0 {
-		return invalid("the document contains no operation")
-	}
-	for _, op := range doc.Operations {
-		w := walker{doc: doc, l: l, expanding: map[string]bool{}}
-		if err := w.walk(op.SelectionSet, 1, false); err != nil {
-			return err
-		}
+	doc, rerr := parseAndMeasure(req.Query, l)
+	if rerr != nil {
+		return rerr
 	}
 	if errs := validator.ValidateWithRules(schema, doc, validationRules); len(errs) > 0 {
 		return fromGQLErrors(errs)
@@ -149,6 +133,31 @@ func checkQuery(schema *gqlast.Schema, req gqlRequest, l limits) *requestError {
 		return fromGQLErrors(gqlerror.List{asGQLError(err)})
 	}
 	return nil
+}
+
+// parseAndMeasure parses the query and enforces the limits on every
+// operation of the document.
+func parseAndMeasure(query string, l limits) (*gqlast.QueryDocument, *requestError) {
+	if strings.TrimSpace(query) == "" {
+		return nil, invalid("query is required")
+	}
+	if len(query) > l.queryLength {
+		return nil, invalid(fmt.Sprintf("query is %d bytes; the limit is %d", len(query), l.queryLength))
+	}
+	doc, err := parser.ParseQuery(&gqlast.Source{Name: "query", Input: query})
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	if len(doc.Operations) == 0 {
+		return nil, invalid("the document contains no operation")
+	}
+	for _, op := range doc.Operations {
+		w := walker{doc: doc, l: l, expanding: map[string]bool{}}
+		if err := w.walk(op.SelectionSet, 1, false); err != nil {
+			return nil, err
+		}
+	}
+	return doc, nil
 }
 
 // validationRules are the GraphQL spec's rules (and graphql-js's cap on
