@@ -298,7 +298,7 @@ func TestAPIKeyFromRecord(t *testing.T) {
 		},
 		{
 			name: "times in UTC",
-			rec: auth.KeyRecord{ID: "key_2", Name: "n", Prefix: "p", CreatedAt: used, LastUsedAt: &used, RevokedAt: &revoked},
+			rec:  auth.KeyRecord{ID: "key_2", Name: "n", Prefix: "p", CreatedAt: used, LastUsedAt: &used, RevokedAt: &revoked},
 			want: APIKey{ID: "key_2", Name: "n", Prefix: "p", Scopes: []string{},
 				CreatedAt: "2026-11-24T17:30:00Z", LastUsedAt: ptr("2026-11-24T17:30:00Z"), RevokedAt: ptr("2026-11-25T01:00:00Z")},
 		},
