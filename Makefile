@@ -100,8 +100,13 @@ lint: tools
 # Builds every function and infra/bench/baseline (arm64 for size, the host's
 # arch for start-up), runs them against a fake Lambda Runtime API, runs the
 # gateway benchmarks, and prints ratios from this one run.
+# DynamoDB Local (for the reads-per-request figure) is started by the bench
+# program itself, in memory, on a free port.
+BENCH_FLAGS ?=
 bench:
-	$(GO) run ./infra/bench -buildflags "$(GO_LAMBDA_BUILD_FLAGS)" -arch $(LAMBDA_GOARCH)
+	bash infra/scripts/install-dynamodb-local.sh || echo "bench: could not install DynamoDB Local; its section will report it"
+	$(GO) run ./infra/bench -buildflags "$(GO_LAMBDA_BUILD_FLAGS)" -arch $(LAMBDA_GOARCH) \
+		-dynamodb-local "$${FLUX_DYNAMODB_LOCAL_DIR:-$(CURDIR)/.tools/dynamodb-local}" $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BUILD_DIR) .aws-sam
