@@ -79,6 +79,7 @@ type gateway struct {
 	sdl       string
 	limits    limits
 	maxBody   int64
+	admitted  *admissionCache
 }
 
 // NewHandler is the gateway's HTTP handler, wrapped with platform.Edge:
@@ -121,7 +122,8 @@ func NewHandler(opts Options) (http.Handler, error) {
 			complexity:  opts.MaxComplexity,
 			aliases:     opts.MaxAliases,
 		},
-		maxBody: opts.MaxBodyBytes,
+		maxBody:  opts.MaxBodyBytes,
+		admitted: &admissionCache{},
 	}
 	return platform.Edge(opts.Log, g), nil
 }
@@ -176,7 +178,7 @@ func (g *gateway) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeRequestError(ctx, w, rerr)
 		return
 	}
-	if rerr := checkQuery(g.validator, req, g.limits); rerr != nil {
+	if rerr := checkQuery(g.validator, g.admitted, req, g.limits); rerr != nil {
 		writeRequestError(ctx, w, rerr)
 		return
 	}

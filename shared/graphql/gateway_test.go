@@ -798,3 +798,53 @@ func TestNewHandlerNeedsATransport(t *testing.T) {
 		t.Error("NewHandler without a transport succeeded")
 	}
 }
+
+func TestAdmittedDocumentsStillCheckVariablesAndOperation(t *testing.T) {
+	e := newTestEnv(t)
+	ok := e.post(t, admin(tenantAcme), "create-apikey.json", nil)
+	if ok.status != http.StatusOK || ok.body["errors"] != nil {
+		t.Fatalf("first request: %d %s", ok.status, ok.raw)
+	}
+	// The same document again (now cached) with bad variables.
+	bad := e.post(t, admin(tenantAcme), "create-apikey.json", map[string]any{"input": map[string]any{"name": 7}})
+	wantRequestError(t, bad, 422, "VALIDATION_ERROR")
+	// And with an operation name it does not have.
+	body := requestBody(t, "create-apikey.json", nil)
+	var req map[string]any
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	req["operationName"] = "Other"
+	body, _ = json.Marshal(req)
+	res := e.do(t, event(t, http.MethodPost, PathGraphQL, admin(tenantAcme), "application/json", body))
+	wantRequestError(t, res, 422, "VALIDATION_ERROR")
+}
+
+func TestConcurrentRequests(t *testing.T) {
+	e := newTestEnv(t)
+	files := []string{"config-query.json", "config-and-apikeys.json", "create-apikey.json", "apikeys.json", "unknown-field.json"}
+	evs := map[string]events.APIGatewayProxyRequest{}
+	for _, f := range files {
+		evs[f] = event(t, http.MethodPost, PathGraphQL, admin(tenantAcme), "application/json", requestBody(t, f, nil))
+	}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func(file string) {
+			defer wg.Done()
+			resp, err := e.handle(context.Background(), evs[file])
+			if err != nil {
+				t.Errorf("%s: %v", file, err)
+				return
+			}
+			want := http.StatusOK
+			if file == "unknown-field.json" {
+				want = http.StatusUnprocessableEntity
+			}
+			if resp.StatusCode != want || (want == http.StatusOK && strings.Contains(resp.Body, `"errors"`)) {
+				t.Errorf("%s: %d %s", file, resp.StatusCode, resp.Body)
+			}
+		}(files[i%len(files)])
+	}
+	wg.Wait()
+}

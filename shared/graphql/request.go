@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	gqlast "github.com/vektah/gqlparser/v2/ast"
@@ -117,13 +118,17 @@ type limits struct {
 // document (before validation, so validation work is bounded too), validates
 // the document against the schema and the variables against the selected
 // operation. Every failure is a 422 VALIDATION_ERROR.
-func checkQuery(schema *gqlast.Schema, req gqlRequest, l limits) *requestError {
-	doc, rerr := parseAndMeasure(req.Query, l)
-	if rerr != nil {
-		return rerr
-	}
-	if errs := validator.ValidateWithRules(schema, doc, validationRules); len(errs) > 0 {
-		return fromGQLErrors(errs)
+func checkQuery(schema *gqlast.Schema, cache *admissionCache, req gqlRequest, l limits) *requestError {
+	doc := cache.get(req.Query)
+	if doc == nil {
+		var rerr *requestError
+		if doc, rerr = parseAndMeasure(req.Query, l); rerr != nil {
+			return rerr
+		}
+		if errs := validator.ValidateWithRules(schema, doc, validationRules); len(errs) > 0 {
+			return fromGQLErrors(errs)
+		}
+		cache.put(req.Query, doc)
 	}
 	op, rerr := selectOperation(doc, req.OperationName)
 	if rerr != nil {
@@ -133,6 +138,41 @@ func checkQuery(schema *gqlast.Schema, req gqlRequest, l limits) *requestError {
 		return fromGQLErrors(gqlerror.List{asGQLError(err)})
 	}
 	return nil
+}
+
+// admissionCache remembers the documents that passed parsing, the limits
+// and validation, by query text: a warm function sees the same few queries
+// over and over. Operation selection and variables are still checked on
+// every request; a cached document is only read after it is stored.
+type admissionCache struct {
+	mu   sync.Mutex
+	docs map[string]*gqlast.QueryDocument
+}
+
+const (
+	admissionCacheEntries = 256
+	admissionCacheMaxLen  = 8 << 10 // longer queries are not kept
+)
+
+func (c *admissionCache) get(query string) *gqlast.QueryDocument {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.docs[query]
+}
+
+func (c *admissionCache) put(query string, doc *gqlast.QueryDocument) {
+	if c == nil || len(query) > admissionCacheMaxLen {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.docs == nil || len(c.docs) >= admissionCacheEntries {
+		c.docs = make(map[string]*gqlast.QueryDocument, admissionCacheEntries)
+	}
+	c.docs[query] = doc
 }
 
 // parseAndMeasure parses the query and enforces the limits on every
