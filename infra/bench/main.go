@@ -69,10 +69,7 @@ func main() {
 }
 
 func run(o options, out io.Writer) error {
-	root, err := repoRoot()
-	if err != nil {
-		return err
-	}
+	root := templatetest.RepoRoot()
 	tpl, err := templatetest.Load(filepath.Join(root, "template.yaml"))
 	if err != nil {
 		return err
@@ -118,24 +115,6 @@ func run(o options, out io.Writer) error {
 	section("gateway", func() error { return benchGateway(out, root) })
 	section("dynamodb", func() error { return benchDynamoDB(out, root, o) })
 	return errors.Join(errs...)
-}
-
-// repoRoot is the directory of go.mod, from the working directory up.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found: run from the repository")
-		}
-		dir = parent
-	}
 }
 
 func table(out io.Writer) *tabwriter.Writer {

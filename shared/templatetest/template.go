@@ -37,13 +37,26 @@ type Resource struct {
 	Raw        map[string]any // the whole resource (DeletionPolicy, ...)
 }
 
-// RepoRoot is the repository root, found from this file's location.
+// RepoRoot is the repository root: the first directory holding go.mod from
+// the working directory up (tests run in their package's directory), else
+// found from this file's location.
 func RepoRoot() string {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "."
+	if dir, err := os.Getwd(); err == nil {
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				return dir
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				break
+			}
+			dir = parent
+		}
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		return filepath.Join(filepath.Dir(file), "..", "..")
+	}
+	return "."
 }
 
 // Load parses the template at path.
