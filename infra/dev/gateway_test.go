@@ -76,7 +76,7 @@ func testEcho(ctx context.Context, req events.APIGatewayProxyRequest) (events.AP
 	return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(raw)}, nil
 }
 
-func newTestGateway(t *testing.T) *Gateway {
+func newTestGateway(t testing.TB) *Gateway {
 	t.Helper()
 	tpl := loadTestTemplate(t, "testdata/template.yaml")
 	fns, err := tpl.Functions()

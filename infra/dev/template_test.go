@@ -12,7 +12,7 @@ import (
 	"github.com/flux-platform/flux/shared/store"
 )
 
-func loadTestTemplate(t *testing.T, path string) *Template {
+func loadTestTemplate(t testing.TB, path string) *Template {
 	t.Helper()
 	tpl, err := LoadTemplate(path)
 	if err != nil {
