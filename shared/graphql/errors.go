@@ -24,7 +24,8 @@ import (
 //     body over the cap → 413 VALIDATION_ERROR; a content type other than JSON
 //     or application/graphql → 415 VALIDATION_ERROR; malformed JSON, empty
 //     query, syntax or schema-validation errors, limits exceeded → 422
-//     VALIDATION_ERROR; unknown path → 404 NOT_FOUND.
+//     VALIDATION_ERROR; unknown path → 404 NOT_FOUND; the request's deadline
+//     passing before execution ends → 503 SERVICE_UNAVAILABLE.
 //   - Once the request is valid and executes, the answer is HTTP 200 with
 //     data, and errors[] holds one entry per failed field: message, path, and
 //     extensions {code, statusCode, path}. The field is null; the other fields

@@ -848,3 +848,26 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestDeadlineBeforeExecutionEnds(t *testing.T) {
+	e := newTestEnv(t, withTransport(func(rpc.Transport) rpc.Transport {
+		return transportFunc(func(ctx context.Context, _ rpc.Request) (rpc.Response, error) {
+			<-ctx.Done()
+			return rpc.Response{}, ctx.Err()
+		})
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	resp, err := e.handle(ctx, event(t, http.MethodPost, PathGraphQL, admin(tenantAcme), "application/json", requestBody(t, "config-query.json", nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := result{status: resp.StatusCode, header: http.Header(resp.MultiValueHeaders), raw: resp.Body}
+	if err := json.Unmarshal([]byte(resp.Body), &res.body); err != nil {
+		t.Fatal(err)
+	}
+	wantRequestError(t, res, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE")
+	if strings.Contains(res.raw, "deadline") {
+		t.Errorf("internal text in %s", res.raw)
+	}
+}
