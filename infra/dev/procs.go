@@ -43,6 +43,16 @@ type DynamoDBLocalOptions struct {
 
 // StartDynamoDBLocal starts DynamoDB Local and waits until it answers.
 func StartDynamoDBLocal(ctx context.Context, o DynamoDBLocalOptions) (*Process, error) {
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	o.Dir = dir
+	if o.DBPath != "" {
+		if o.DBPath, err = filepath.Abs(o.DBPath); err != nil {
+			return nil, err
+		}
+	}
 	jar := filepath.Join(o.Dir, "DynamoDBLocal.jar")
 	if _, err := os.Stat(jar); err != nil {
 		return nil, fmt.Errorf("DynamoDB Local is not installed at %s (run infra/scripts/install-dynamodb-local.sh): %w", o.Dir, err)

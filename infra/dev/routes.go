@@ -44,8 +44,12 @@ func BuildRoutes(fns []Function, apis map[string]*API) ([]Route, error) {
 				return nil, fmt.Errorf("function %s event %s: AWS_IAM authorization is not emulated locally", f.LogicalID, e.Name)
 			}
 			if az != "" {
-				if _, ok := api.Authorizers[az]; !ok {
+				def, ok := api.Authorizers[az]
+				if !ok {
 					return nil, fmt.Errorf("function %s event %s: authorizer %s is not defined on API %s", f.LogicalID, e.Name, az, apiID)
+				}
+				if def.PayloadType != "REQUEST" {
+					return nil, fmt.Errorf("api %s authorizer %s: only REQUEST (FunctionPayloadType) authorizers are emulated locally", apiID, az)
 				}
 			}
 			path := "/" + strings.Trim(e.Path, "/")
