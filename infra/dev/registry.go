@@ -153,23 +153,30 @@ func (f *functions) get(ctx context.Context, id string) (Handler, error) {
 	return h, nil
 }
 
-// buildAll builds every function of the template, so that a missing builder
-// or a configuration problem fails the start, not the first request.
+// CheckRegistry fails, naming them, when functions of the template have no
+// builder in the registry.
+func CheckRegistry(fns []Function, registry Registry) error {
+	var missing []string
+	for _, f := range fns {
+		if _, ok := registry[f.LogicalID]; !ok {
+			missing = append(missing, f.LogicalID)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		return fmt.Errorf("template.yaml has functions without a local builder: %s (register them in infra/dev/functions.go)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// buildAll builds every function of the template, so that a configuration
+// problem fails the start, not the first request.
 func (f *functions) buildAll(ctx context.Context) error {
 	ids := make([]string, 0, len(f.defs))
 	for id := range f.defs {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	var missing []string
-	for _, id := range ids {
-		if _, ok := f.registry[id]; !ok {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("template.yaml has functions without a local builder: %s (register them in infra/dev/functions.go)", strings.Join(missing, ", "))
-	}
 	for _, id := range ids {
 		if _, err := f.get(ctx, id); err != nil {
 			return err

@@ -145,8 +145,11 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckRegistry(fns, o.Functions); err != nil {
+		return nil, err
+	}
 	for id := range o.FunctionEnv {
-		if _, ok := t.Resources[id]; !ok {
+		if t.Resources[id].Type != TypeFunction {
 			return nil, fmt.Errorf("FunctionEnv names %s, which is not a function of the template", id)
 		}
 	}
