@@ -204,9 +204,25 @@ func (g *Gateway) proxyRequest(r *http.Request, rc *reqCtx, route *Route, params
 		headers[k] = vs[len(vs)-1]
 		mvh[k] = append([]string(nil), vs...)
 	}
+	set := func(k, v string) { headers[k], mvh[k] = v, []string{v} }
 	if r.Host != "" {
-		headers["Host"] = r.Host
-		mvh["Host"] = []string{r.Host}
+		set("Host", r.Host)
+	}
+	// The headers API Gateway adds in front of every integration.
+	ip := clientIP(r)
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		set("X-Forwarded-For", xff+", "+ip)
+	} else {
+		set("X-Forwarded-For", ip)
+	}
+	set("X-Forwarded-Proto", "http")
+	if _, port, err := net.SplitHostPort(r.Host); err == nil {
+		set("X-Forwarded-Port", port)
+	} else {
+		set("X-Forwarded-Port", "80")
+	}
+	if r.Header.Get("X-Amzn-Trace-Id") == "" {
+		set("X-Amzn-Trace-Id", traceID(rc.requestTime))
 	}
 	var qs map[string]string
 	var mvqs map[string][]string
@@ -241,6 +257,7 @@ func (g *Gateway) proxyRequest(r *http.Request, rc *reqCtx, route *Route, params
 			Path:              "/" + rc.stage + r.URL.Path,
 			Protocol:          r.Proto,
 			DomainName:        r.Host,
+			DomainPrefix:      domainPrefix(r.Host),
 			RequestTime:       rc.requestTime.UTC().Format("02/Jan/2006:15:04:05 -0700"),
 			RequestTimeEpoch:  rc.requestTime.UnixMilli(),
 			Identity: events.APIGatewayRequestIdentity{
@@ -257,6 +274,22 @@ func (g *Gateway) proxyRequest(r *http.Request, rc *reqCtx, route *Route, params
 		}
 	}
 	return ev
+}
+
+// domainPrefix is the first label of the host (the API id on execute-api).
+func domainPrefix(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	p, _, _ := strings.Cut(host, ".")
+	return p
+}
+
+// traceID is an X-Ray trace header, as API Gateway adds with tracing on.
+func traceID(at time.Time) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("Root=1-%08x-%x", at.Unix(), b)
 }
 
 func clientIP(r *http.Request) string {
@@ -328,6 +361,7 @@ func (g *Gateway) authorize(ctx context.Context, rc *reqCtx, az Authorizer, ev e
 		QueryStringParameters:           ev.QueryStringParameters,
 		MultiValueQueryStringParameters: ev.MultiValueQueryStringParameters,
 		PathParameters:                  ev.PathParameters,
+		StageVariables:                  ev.StageVariables,
 		RequestContext: events.APIGatewayCustomAuthorizerRequestTypeRequestContext{
 			Path:         ev.RequestContext.Path,
 			AccountID:    ev.RequestContext.AccountID,
@@ -341,6 +375,9 @@ func (g *Gateway) authorize(ctx context.Context, rc *reqCtx, az Authorizer, ev e
 				SourceIP: ev.RequestContext.Identity.SourceIP,
 			},
 		},
+	}
+	if req.PathParameters == nil {
+		req.PathParameters = map[string]string{} // {} for authorizers, null for integrations
 	}
 	resp, err := invoke(ctx, az.FunctionLogicalID, rc.requestID, g.timeouts[az.FunctionLogicalID], azH, req)
 	if err != nil {
