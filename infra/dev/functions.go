@@ -100,7 +100,7 @@ func buildRestHealth(_ context.Context, d Deps) (Handler, error) {
 	h := health.NewHandler(d.Log, cfg, health.Clients{
 		DynamoDB: dynamodb.NewFromConfig(d.AWS),
 		SQS:      sqs.NewFromConfig(d.AWS),
-		S3:       s3.NewFromConfig(d.AWS, func(o *s3.Options) { o.UsePathStyle = true }),
+		S3:       s3.NewFromConfig(d.AWS),
 	})
 	return APIHandler(platform.APIGatewayHandler(h)), nil
 }
