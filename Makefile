@@ -42,9 +42,11 @@ help:
 	@echo "make bench  binary size, start-up time, gateway overhead, DynamoDB reads (ratios)"
 	@echo "make clean  remove build outputs"
 
+# Built, then run (not `go run`), so Ctrl-C's clean shutdown exits 0.
 dev:
 	bash infra/scripts/install-dynamodb-local.sh
-	$(GO) run ./infra/cmd/flux-dev
+	$(GO) build -o $(TOOLS_BIN)/flux-dev ./infra/cmd/flux-dev
+	$(TOOLS_BIN)/flux-dev
 
 test:
 	bash infra/scripts/test.sh

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"os"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/platform/awsenv"
 	"github.com/flux-platform/flux/shared/store"
 )
 
@@ -29,40 +29,17 @@ func main() {
 	lambda.Start(a.Handle)
 }
 
-// build wires the authorizer once per cold start. SHOPIFY_API_KEY empty
-// disables Shopify session tokens; otherwise the app secret comes from
-// SHOPIFY_API_SECRET (local stack) or the SSM SecureString named by
-// SHOPIFY_API_SECRET_PARAMETER (AWS).
 func build(ctx context.Context, log *slog.Logger) (*auth.Authorizer, error) {
-	env := platform.NewEnv()
-	table := env.String("TABLE_NAME")
-	shopifyKey := env.StringOr("SHOPIFY_API_KEY", "")
-	shopifySecret := env.StringOr("SHOPIFY_API_SECRET", "")
-	secretParam := env.StringOr("SHOPIFY_API_SECRET_PARAMETER", "")
-	leeway := env.Duration("SHOPIFY_SESSION_LEEWAY", auth.DefaultSessionLeeway)
-	touch := env.Duration("API_KEY_TOUCH_INTERVAL", auth.DefaultTouchInterval)
-	if err := env.Err(); err != nil {
-		return nil, err
-	}
-	cfg, err := platform.LoadAWS(ctx)
+	c, err := auth.LoadAuthorizerConfig(platform.NewEnv())
 	if err != nil {
 		return nil, err
 	}
-	var session *auth.SessionVerifier
-	if shopifyKey != "" {
-		if shopifySecret == "" && secretParam != "" {
-			if shopifySecret, err = platform.SSMParameter(ctx, ssm.NewFromConfig(cfg), secretParam); err != nil {
-				return nil, err
-			}
-		}
-		if shopifySecret == "" {
-			return nil, errors.New("configuration: SHOPIFY_API_KEY is set but neither SHOPIFY_API_SECRET nor SHOPIFY_API_SECRET_PARAMETER is")
-		}
-		if session, err = auth.NewSessionVerifier(shopifyKey, shopifySecret); err != nil {
-			return nil, err
-		}
-		session.Leeway = leeway
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		return nil, err
 	}
-	st := &store.Store{DB: dynamodb.NewFromConfig(cfg), Table: table}
-	return &auth.Authorizer{Keys: st, Shops: st, Session: session, TouchInterval: touch, Log: log}, nil
+	readSecret := func(ctx context.Context, name string) (string, error) {
+		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(cfg), name)
+	}
+	return c.NewAuthorizer(ctx, store.New(dynamodb.NewFromConfig(cfg), c.Table), readSecret, log)
 }

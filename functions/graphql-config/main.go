@@ -14,6 +14,7 @@ import (
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config/configgroup"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/platform/awsenv"
 	"github.com/flux-platform/flux/shared/store"
 )
 
@@ -27,7 +28,7 @@ func main() {
 		log.Error("graphql-config init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	cfg, err := platform.LoadAWS(ctx)
+	cfg, err := awsenv.Load(ctx)
 	if err != nil {
 		log.Error("graphql-config init failed", "error", err.Error())
 		os.Exit(1)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flux-platform/flux/shared/health"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/platform/awsenv"
 )
 
 func main() {
@@ -25,7 +26,7 @@ func main() {
 		log.Error("rest-health init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	awsCfg, err := platform.LoadAWS(ctx)
+	awsCfg, err := awsenv.Load(ctx)
 	if err != nil {
 		log.Error("rest-health init failed", "error", err.Error())
 		os.Exit(1)

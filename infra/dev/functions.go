@@ -10,7 +10,6 @@ package dev
 
 import (
 	"context"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -40,28 +39,15 @@ func Functions() Registry {
 
 // functions/authorizer. Locally the Shopify app secret comes directly from
 // SHOPIFY_API_SECRET (the stack sets it), never from SSM.
-func buildAuthorizer(_ context.Context, d Deps) (Handler, error) {
-	table := d.Env.String("TABLE_NAME")
-	shopifyKey := d.Env.StringOr("SHOPIFY_API_KEY", "")
-	shopifySecret := d.Env.StringOr("SHOPIFY_API_SECRET", "")
-	leeway := d.Env.Duration("SHOPIFY_SESSION_LEEWAY", auth.DefaultSessionLeeway)
-	touch := d.Env.Duration("API_KEY_TOUCH_INTERVAL", auth.DefaultTouchInterval)
-	if err := d.Env.Err(); err != nil {
+func buildAuthorizer(ctx context.Context, d Deps) (Handler, error) {
+	c, err := auth.LoadAuthorizerConfig(d.Env)
+	if err != nil {
 		return nil, err
 	}
-	var session *auth.SessionVerifier
-	if shopifyKey != "" {
-		if shopifySecret == "" {
-			return nil, errors.New("configuration: SHOPIFY_API_KEY is set but SHOPIFY_API_SECRET is not")
-		}
-		var err error
-		if session, err = auth.NewSessionVerifier(shopifyKey, shopifySecret); err != nil {
-			return nil, err
-		}
-		session.Leeway = leeway
+	a, err := c.NewAuthorizer(ctx, store.New(dynamodb.NewFromConfig(d.AWS), c.Table), nil, d.Log)
+	if err != nil {
+		return nil, err
 	}
-	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
-	a := &auth.Authorizer{Keys: st, Shops: st, Session: session, TouchInterval: touch, Log: d.Log}
 	return AuthorizerHandler(a.Handle), nil
 }
 

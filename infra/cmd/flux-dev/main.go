@@ -127,7 +127,7 @@ func run(log *slog.Logger) error {
 
 	endpoints := dev.Endpoints{DynamoDB: ddb.Endpoint, AWS: moto.Endpoint}
 	// Anything in this process that loads its AWS config from the
-	// environment (platform.LoadAWS) reaches the emulators too.
+	// environment (awsenv.Load) reaches the emulators too.
 	for k, v := range map[string]string{
 		"AWS_ENDPOINT_URL_DYNAMODB": endpoints.DynamoDB,
 		"AWS_ENDPOINT_URL_SQS":      endpoints.AWS,

@@ -21,6 +21,7 @@ import (
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/platform/awsenv"
 	"github.com/flux-platform/flux/shared/store"
 )
 
@@ -185,14 +186,14 @@ func required(flags map[string]string) error {
 	return nil
 }
 
-// open connects to the table: the normal AWS configuration (platform.LoadAWS),
+// open connects to the table: the normal AWS configuration (awsenv.Load),
 // with --endpoint overriding the DynamoDB endpoint. A loopback endpoint with
 // no credentials configured gets DynamoDB Local's dummy ones.
 func (e *env) open(ctx context.Context) (*dynamodb.Client, error) {
 	if e.table == "" {
 		return nil, usageError{"no table: set --table or TABLE_NAME"}
 	}
-	cfg, err := platform.LoadAWS(ctx)
+	cfg, err := awsenv.Load(ctx)
 	if err != nil {
 		return nil, err
 	}

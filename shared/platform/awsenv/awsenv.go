@@ -1,4 +1,7 @@
-package platform
+// Package awsenv loads the AWS configuration of a cold start and the
+// secrets functions read from AWS at init. It is its own package so that
+// functions without AWS dependencies (heartbeat) do not link the SDK.
+package awsenv
 
 import (
 	"context"
@@ -8,11 +11,11 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
 
-// LoadAWS loads the one aws.Config of a cold start. Endpoints for the local
+// Load loads the one aws.Config of a cold start. Endpoints for the local
 // stack come from the SDK's own variables (AWS_ENDPOINT_URL_DYNAMODB,
 // AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_S3, ...), so production code paths
 // are the same everywhere.
-func LoadAWS(ctx context.Context) (aws.Config, error) {
+func Load(ctx context.Context) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load aws config: %w", err)
