@@ -2,7 +2,7 @@
 #
 # Functions: the ONE list of LogicalId:directory pairs. template.yaml has a
 # resource per LogicalId (Metadata.BuildMethod makefile) and SAM calls
-# `make build-<LogicalId>`; shared/templatetest checks the three agree.
+# `make build-<LogicalId>`; infra/templatecheck checks the three agree.
 FUNCTIONS := \
 	AuthorizerFunction:authorizer \
 	GraphqlFunction:graphql \

@@ -9,7 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/flux-platform/flux/shared/templatetest"
+	"github.com/flux-platform/flux/infra/dev"
+	"github.com/flux-platform/flux/infra/templatecheck"
 )
 
 func TestParseBench(t *testing.T) {
@@ -53,13 +54,21 @@ func TestMedian(t *testing.T) {
 // Every function of the template gets a non-empty value for each of its
 // variables, so it can start without AWS.
 func TestLambdaEnvFromTemplate(t *testing.T) {
-	tpl, err := templatetest.Load(filepath.Join(templatetest.RepoRoot(), "template.yaml"))
+	tpl, err := dev.LoadTemplate(filepath.Join(templatecheck.RepoRoot(), "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range tpl.Functions() {
-		env := lambdaEnv(tpl, target{name: id, logicalID: id}, "127.0.0.1:9001", t.TempDir())
-		for name := range tpl.Env(id) {
+	fns, err := tpl.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fns {
+		id := f.LogicalID
+		env, err := lambdaEnv(tpl, target{name: id, logicalID: id}, "127.0.0.1:9001", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name := range f.Env {
 			i := slices.IndexFunc(env, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
 			if i < 0 {
 				t.Errorf("%s: %s missing", id, name)
@@ -70,7 +79,10 @@ func TestLambdaEnvFromTemplate(t *testing.T) {
 			}
 		}
 	}
-	env := lambdaEnv(tpl, target{name: "RestHealthFunction", logicalID: "RestHealthFunction"}, "x", t.TempDir())
+	env, err := lambdaEnv(tpl, target{name: "RestHealthFunction", logicalID: "RestHealthFunction"}, "x", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !slices.Contains(env, "SYNC_QUEUE_URL=https://sqs.us-east-1.amazonaws.com/000000000000/flux-bench-SyncQueue") ||
 		!slices.Contains(env, "TABLE_NAME=flux-bench") || !slices.Contains(env, "LOG_LEVEL=info") {
 		t.Errorf("env %v", env)

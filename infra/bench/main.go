@@ -27,7 +27,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/flux-platform/flux/shared/templatetest"
+	"github.com/flux-platform/flux/infra/dev"
+	"github.com/flux-platform/flux/infra/templatecheck"
 )
 
 type options struct {
@@ -69,12 +70,12 @@ func main() {
 }
 
 func run(o options, out io.Writer) error {
-	root := templatetest.RepoRoot()
-	tpl, err := templatetest.Load(filepath.Join(root, "template.yaml"))
+	root := templatecheck.RepoRoot()
+	tpl, err := dev.LoadTemplate(filepath.Join(root, "template.yaml"))
 	if err != nil {
 		return err
 	}
-	fns, _, err := templatetest.MakeFunctions(root)
+	fns, _, err := templatecheck.MakeFunctions(root)
 	if err != nil {
 		return fmt.Errorf("read the Makefile's FUNCTIONS: %w", err)
 	}

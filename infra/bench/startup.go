@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flux-platform/flux/shared/templatetest"
+	"github.com/flux-platform/flux/infra/dev"
 )
 
 // runtimeAPI is a fake Lambda Runtime API: it notes when a process first
@@ -48,17 +48,17 @@ func (api *runtimeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // lambdaEnv is the environment a function gets in Lambda, with dummy AWS
-// credentials and no shared config files, plus its template variables with
-// intrinsic functions replaced by plausible dummy values.
-func lambdaEnv(tpl *templatetest.Template, t target, runtimeAddr, home string) []string {
+// credentials and no shared config files, plus its template variables
+// resolved by benchResolver (infra/dev's Resolver with dummy resources).
+func lambdaEnv(tpl *dev.Template, t target, runtimeAddr, home string) ([]string, error) {
 	env := map[string]string{
 		"PATH":                            "/usr/local/bin:/usr/bin:/bin",
 		"HOME":                            home,
 		"LANG":                            "en_US.UTF-8",
 		"TZ":                              ":UTC",
 		"AWS_LAMBDA_RUNTIME_API":          runtimeAddr,
-		"AWS_REGION":                      "us-east-1",
-		"AWS_DEFAULT_REGION":              "us-east-1",
+		"AWS_REGION":                      benchRegion,
+		"AWS_DEFAULT_REGION":              benchRegion,
 		"AWS_ACCESS_KEY_ID":               "ASIABENCHBENCHBENCH0",
 		"AWS_SECRET_ACCESS_KEY":           "bench",
 		"AWS_SESSION_TOKEN":               "bench",
@@ -72,8 +72,20 @@ func lambdaEnv(tpl *templatetest.Template, t target, runtimeAddr, home string) [
 		"_HANDLER":                        "bootstrap",
 	}
 	if t.logicalID != "" {
-		for k, v := range tpl.Env(t.logicalID) {
-			env[k] = dummyValue(tpl, v)
+		fns, err := tpl.Functions()
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(fns, func(f dev.Function) bool { return f.LogicalID == t.logicalID })
+		if i < 0 {
+			return nil, fmt.Errorf("%s is not a function of the template", t.logicalID)
+		}
+		vars, err := dev.FunctionEnv(benchResolver(tpl), fns[i], nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range vars {
+			env[k] = v
 		}
 	}
 	out := make([]string, 0, len(env))
@@ -81,41 +93,55 @@ func lambdaEnv(tpl *templatetest.Template, t target, runtimeAddr, home string) [
 		out = append(out, k+"="+v)
 	}
 	sort.Strings(out)
-	return out
+	return out, nil
 }
 
-// dummyValue resolves a template value well enough to start a function:
-// parameters take their defaults, queues a URL, the table a name, functions
-// their logical id, attributes an ARN.
-func dummyValue(tpl *templatetest.Template, v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case map[string]any:
-		if ref, ok := x["Ref"].(string); ok {
-			if d, ok := tpl.ParameterDefault(ref); ok {
-				return d
-			}
-			switch tpl.Resources[ref].Type {
-			case "AWS::SQS::Queue":
-				return "https://sqs.us-east-1.amazonaws.com/000000000000/flux-bench-" + ref
-			case "AWS::DynamoDB::Table":
-				return "flux-bench"
-			case "AWS::S3::Bucket":
-				return "flux-bench-" + strings.ToLower(ref)
-			}
-			return ref
-		}
-		if ga := templatetest.List(x["Fn::GetAtt"]); len(ga) == 2 {
-			return fmt.Sprintf("arn:aws:bench:us-east-1:000000000000:%v", ga[0])
-		}
-		return "bench"
-	default:
-		return fmt.Sprint(v)
+const (
+	benchRegion  = "us-east-1"
+	benchAccount = "000000000000"
+)
+
+// benchResolver resolves template values well enough to start a function,
+// without AWS: parameters take their defaults, queues a URL, the table a
+// name, the bucket a name, functions their logical id; every resource has
+// an Arn (queues also a QueueName).
+func benchResolver(tpl *dev.Template) *dev.Resolver {
+	r := &dev.Resolver{
+		Params: map[string]string{},
+		Pseudo: map[string]string{
+			"AWS::Region":    benchRegion,
+			"AWS::AccountId": benchAccount,
+			"AWS::StackName": "flux-bench",
+			"AWS::StackId":   "arn:aws:cloudformation:" + benchRegion + ":" + benchAccount + ":stack/flux-bench/bench",
+			"AWS::Partition": "aws",
+			"AWS::URLSuffix": "amazonaws.com",
+		},
+		Resources:  map[string]dev.Physical{},
+		Conditions: tpl.Conditions,
 	}
+	for name, p := range tpl.Parameters {
+		if p.HasDefault {
+			r.Params[name] = p.Default
+		}
+	}
+	for id, res := range tpl.Resources {
+		arn := "arn:aws:bench:" + benchRegion + ":" + benchAccount + ":" + id
+		ph := dev.Physical{Ref: id, Attrs: map[string]string{"Arn": arn}}
+		switch res.Type {
+		case dev.TypeQueue:
+			ph.Ref = "https://sqs." + benchRegion + ".amazonaws.com/" + benchAccount + "/flux-bench-" + id
+			ph.Attrs["QueueName"] = "flux-bench-" + id
+		case dev.TypeTable:
+			ph.Ref = "flux-bench"
+		case dev.TypeBucket:
+			ph.Ref = "flux-bench-" + strings.ToLower(id)
+		}
+		r.Resources[id] = ph
+	}
+	return r
 }
 
-func benchStartup(out io.Writer, root, tmp string, o options, tpl *templatetest.Template, targets []target) error {
+func benchStartup(out io.Writer, root, tmp string, o options, tpl *dev.Template, targets []target) error {
 	host := runtime.GOARCH
 	fmt.Fprintf(out, "== Start-up (process start -> first GET /runtime/invocation/next), median of %d runs\n", o.runs)
 	fmt.Fprintf(out, "   built for linux/%s, the host: %s binaries cannot run here, so these are the same\n", host, o.arch)
@@ -143,6 +169,12 @@ func benchStartup(out io.Writer, root, tmp string, o options, tpl *templatetest.
 	if err != nil {
 		return err
 	}
+	envs := map[string][]string{}
+	for _, t := range targets {
+		if envs[t.name], err = lambdaEnv(tpl, t, ln.Addr().String(), home); err != nil {
+			return err
+		}
+	}
 	once := func(t target) (time.Duration, error) {
 		// Drop anything left from a previous run.
 		select {
@@ -154,7 +186,7 @@ func benchStartup(out io.Writer, root, tmp string, o options, tpl *templatetest.
 		default:
 		}
 		cmd := exec.Command(bins[t.name])
-		cmd.Env = lambdaEnv(tpl, t, ln.Addr().String(), home)
+		cmd.Env = envs[t.name]
 		var stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stderr, &stderr
 		exited := make(chan error, 1)

@@ -22,6 +22,9 @@ type Template struct {
 	GlobalTimeout int
 	// Globals.Api, merged under every Api's own properties.
 	GlobalAPI map[string]any
+	// Globals is the whole Globals section, unresolved (Runtime,
+	// Architectures, ... that the local stack does not use itself).
+	Globals map[string]any
 }
 
 // Parameter is a template parameter; Default is its default as a string.
@@ -36,6 +39,11 @@ type Resource struct {
 	LogicalID  string
 	Type       string
 	Properties map[string]any
+	Metadata   map[string]any
+	// Raw is the whole resource entry, unresolved: DeletionPolicy,
+	// UpdateReplacePolicy, Condition, DependsOn, ... as well as Type,
+	// Properties and Metadata.
+	Raw map[string]any
 }
 
 // Resource types the local stack knows.
@@ -93,6 +101,7 @@ func ParseTemplate(raw []byte) (*Template, error) {
 		t.Parameters[name] = par
 	}
 	globals := asMap(root["Globals"])
+	t.Globals = globals
 	gf := asMap(globals["Function"])
 	for k, v := range asMap(asMap(gf["Environment"])["Variables"]) {
 		t.GlobalEnv[k] = v
@@ -109,7 +118,13 @@ func ParseTemplate(raw []byte) (*Template, error) {
 		if typ == "" {
 			return nil, fmt.Errorf("resource %s has no Type", id)
 		}
-		t.Resources[id] = Resource{LogicalID: id, Type: typ, Properties: asMap(rm["Properties"])}
+		t.Resources[id] = Resource{
+			LogicalID:  id,
+			Type:       typ,
+			Properties: asMap(rm["Properties"]),
+			Metadata:   asMap(rm["Metadata"]),
+			Raw:        rm,
+		}
 	}
 	return t, nil
 }

@@ -182,6 +182,62 @@ Resources:
 	}
 }
 
+// What the local stack does not run itself is still there, unresolved, for
+// the template checks (infra/templatecheck): the Globals section, each
+// resource's Metadata and its whole entry (DeletionPolicy, ...).
+func TestTemplateKeepsGlobalsMetadataAndRawEntries(t *testing.T) {
+	src := `
+Globals:
+  Function:
+    Runtime: provided.al2023
+    Architectures: [arm64]
+    Timeout: 7
+Resources:
+  T:
+    Type: AWS::DynamoDB::Table
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties: {BillingMode: PAY_PER_REQUEST}
+  F:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: makefile
+    Properties:
+      CodeUri: .
+      Policies:
+        - Statement:
+            - {Effect: Allow, Action: dynamodb:GetItem, Resource: !GetAtt T.Arn}
+`
+	tpl, err := ParseTemplate([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGlobals := map[string]any{"Function": map[string]any{
+		"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Timeout": int64(7),
+	}}
+	if d := cmp.Diff(wantGlobals, tpl.Globals); d != "" {
+		t.Errorf("Globals (-want +got):\n%s", d)
+	}
+	if tpl.GlobalTimeout != 7 {
+		t.Errorf("GlobalTimeout = %d", tpl.GlobalTimeout)
+	}
+	f := tpl.Resources["F"]
+	if d := cmp.Diff(map[string]any{"BuildMethod": "makefile"}, f.Metadata); d != "" {
+		t.Errorf("Metadata (-want +got):\n%s", d)
+	}
+	if f.Raw["Type"] != TypeFunction || f.Raw["Metadata"] == nil || f.Raw["Properties"] == nil {
+		t.Errorf("Raw = %v", f.Raw)
+	}
+	stmt := asMap(asSlice(asMap(asSlice(f.Properties["Policies"])[0])["Statement"])[0])
+	if d := cmp.Diff(Fn{Name: "Fn::GetAtt", Arg: []any{"T", "Arn"}}, stmt["Resource"]); d != "" {
+		t.Errorf("policy Resource (-want +got):\n%s", d)
+	}
+	tbl := tpl.Resources["T"]
+	if tbl.Raw["DeletionPolicy"] != "Retain" || tbl.Raw["UpdateReplacePolicy"] != "Retain" || tbl.Metadata != nil {
+		t.Errorf("T: Raw = %v, Metadata = %v", tbl.Raw, tbl.Metadata)
+	}
+}
+
 func TestTemplateErrors(t *testing.T) {
 	tests := []struct {
 		name, src, want string

@@ -1,4 +1,4 @@
-package templatetest
+package templatecheck
 
 import (
 	"encoding/json"
@@ -13,16 +13,54 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/flux-platform/flux/infra/dev"
 	"github.com/flux-platform/flux/shared/store"
 )
 
-func load(t *testing.T) *Template {
+// load parses the repository's template.yaml with the local stack's parser:
+// values are unresolved, intrinsic functions are dev.Fn, integers int64.
+func load(t *testing.T) *dev.Template {
 	t.Helper()
-	tpl, err := Load(filepath.Join(RepoRoot(), "template.yaml"))
+	tpl, err := dev.LoadTemplate(filepath.Join(RepoRoot(), "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tpl
+}
+
+// functionIDs lists the template's function logical ids, sorted.
+func functionIDs(tpl *dev.Template) []string { return tpl.OfType(dev.TypeFunction) }
+
+// Map is v as a mapping, or nil.
+func Map(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+// List is v as a sequence, or nil.
+func List(v any) []any { l, _ := v.([]any); return l }
+
+// String is v as a string, or "".
+func String(v any) string { s, _ := v.(string); return s }
+
+// Strings is a string or a list of strings as a list.
+func Strings(v any) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	var out []string
+	for _, e := range List(v) {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// getAtt is the [Resource, Attribute] of v when v is !GetAtt (either form),
+// else nil.
+func getAtt(v any) []any {
+	if f, ok := v.(dev.Fn); ok && f.Name == "Fn::GetAtt" {
+		return List(f.Arg)
+	}
+	return nil
 }
 
 // makeDB is what make knows about the Makefile (see MakeFunctions).
@@ -80,13 +118,13 @@ func TestFunctionsMakefileAndTemplateAgree(t *testing.T) {
 	if diff := cmp.Diff(functionDirs(t), values(fns)); diff != "" {
 		t.Errorf("functions/ directories vs Makefile FUNCTIONS (-dirs +Makefile):\n%s", diff)
 	}
-	if diff := cmp.Diff(tpl.Functions(), keys(fns)); diff != "" {
+	if diff := cmp.Diff(functionIDs(tpl), keys(fns)); diff != "" {
 		t.Errorf("template functions vs Makefile FUNCTIONS (-template +Makefile):\n%s", diff)
 	}
-	if diff := cmp.Diff(tpl.Functions(), targets); diff != "" {
+	if diff := cmp.Diff(functionIDs(tpl), targets); diff != "" {
 		t.Errorf("template functions vs Makefile build-<LogicalId> targets (-template +Makefile):\n%s", diff)
 	}
-	for _, id := range tpl.Functions() {
+	for _, id := range functionIDs(tpl) {
 		r := tpl.Resources[id]
 		if got := String(r.Metadata["BuildMethod"]); got != "makefile" {
 			t.Errorf("%s: Metadata.BuildMethod = %q, want makefile", id, got)
@@ -130,7 +168,7 @@ var actionsByFunction = map[string][]string{
 func TestLeastPrivilegePolicies(t *testing.T) {
 	tpl := load(t)
 	forbidden := []string{"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:*", "*"}
-	for _, id := range tpl.Functions() {
+	for _, id := range functionIDs(tpl) {
 		t.Run(id, func(t *testing.T) {
 			props := tpl.Resources[id].Properties
 			if _, ok := props["Role"]; ok {
@@ -242,20 +280,20 @@ func keySchema(v any) []store.KeyElement {
 func TestQueues(t *testing.T) {
 	tpl := load(t)
 	timeoutOf := func(id string) int {
-		if n, ok := tpl.Resources[id].Properties["Timeout"].(int); ok {
-			return n
+		if n, ok := tpl.Resources[id].Properties["Timeout"].(int64); ok {
+			return int(n)
 		}
-		n, _ := Map(tpl.Globals["Function"])["Timeout"].(int)
-		return n
+		n, _ := Map(tpl.Globals["Function"])["Timeout"].(int64)
+		return int(n)
 	}
 	consumers := map[string]int{} // queue logical id -> max consumer timeout
-	for _, fn := range tpl.Functions() {
+	for _, fn := range functionIDs(tpl) {
 		for _, ev := range Map(tpl.Resources[fn].Properties["Events"]) {
 			e := Map(ev)
 			if e["Type"] != "SQS" {
 				continue
 			}
-			ga := List(Map(Map(e["Properties"])["Queue"])["Fn::GetAtt"])
+			ga := getAtt(Map(e["Properties"])["Queue"])
 			if len(ga) == 2 {
 				q := String(ga[0])
 				consumers[q] = max(consumers[q], timeoutOf(fn))
@@ -272,18 +310,18 @@ func TestQueues(t *testing.T) {
 		if rp == nil {
 			continue
 		}
-		if n, _ := rp["maxReceiveCount"].(int); n != 5 {
+		if n, _ := rp["maxReceiveCount"].(int64); n != 5 {
 			t.Errorf("%s: maxReceiveCount = %v, want 5", id, rp["maxReceiveCount"])
 		}
-		ga := List(Map(rp["deadLetterTargetArn"])["Fn::GetAtt"])
+		ga := getAtt(rp["deadLetterTargetArn"])
 		if len(ga) != 2 || tpl.Resources[String(ga[0])].Type != "AWS::SQS::Queue" {
 			t.Errorf("%s: deadLetterTargetArn is not !GetAtt <Queue>.Arn", id)
 			continue
 		}
 		dlqs[String(ga[0])] = true
-		vis, _ := p["VisibilityTimeout"].(int)
+		vis, _ := p["VisibilityTimeout"].(int64)
 		need := 6 * max(consumers[id], 60)
-		if vis < need {
+		if int(vis) < need {
 			t.Errorf("%s: VisibilityTimeout %d < %d (6x the consumer timeout)", id, vis, need)
 		}
 	}
@@ -293,7 +331,7 @@ func TestQueues(t *testing.T) {
 		}
 	}
 	for dlq := range dlqs {
-		if n, _ := tpl.Resources[dlq].Properties["MessageRetentionPeriod"].(int); n != 14*24*3600 {
+		if n, _ := tpl.Resources[dlq].Properties["MessageRetentionPeriod"].(int64); n != 14*24*3600 {
 			t.Errorf("%s: MessageRetentionPeriod = %d, want 14 days", dlq, n)
 		}
 	}
@@ -338,7 +376,7 @@ func TestGatewayResponses(t *testing.T) {
 		t.Errorf("DefaultAuthorizer = %v", auth["DefaultAuthorizer"])
 	}
 	fa := Map(Map(auth["Authorizers"])["FluxAuthorizer"])
-	if fa["FunctionPayloadType"] != "REQUEST" || Map(fa["Identity"])["ReauthorizeEvery"] != 0 {
+	if fa["FunctionPayloadType"] != "REQUEST" || Map(fa["Identity"])["ReauthorizeEvery"] != int64(0) {
 		t.Errorf("FluxAuthorizer = %v: want REQUEST with ReauthorizeEvery 0", fa)
 	}
 	want := map[string]struct {
@@ -364,7 +402,8 @@ func TestGatewayResponses(t *testing.T) {
 	for typ, r := range responses {
 		t.Run(typ, func(t *testing.T) {
 			rm := Map(r)
-			status, _ := rm["StatusCode"].(int)
+			n, _ := rm["StatusCode"].(int64)
+			status := int(n)
 			if status == 0 {
 				s, _ := strconv.Atoi(String(rm["StatusCode"]))
 				status = s
@@ -404,7 +443,7 @@ func TestPublicRoutes(t *testing.T) {
 		"GET /api/health": true, "GET /api/heartbeat": true,
 		"GET /api/graphql": true, "GET /api/graphql/schema.graphql": true,
 	}
-	for _, fn := range tpl.Functions() {
+	for _, fn := range functionIDs(tpl) {
 		for name, ev := range Map(tpl.Resources[fn].Properties["Events"]) {
 			e := Map(ev)
 			if e["Type"] != "Api" {
