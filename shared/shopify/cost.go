@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"encoding/json"
-	"errors"
 	"math"
 )
 
@@ -55,5 +54,3 @@ func ParseCost(extensions json.RawMessage) (Cost, bool) {
 	}
 	return *ext.Cost, true
 }
-
-var errNoCost = errors.New("no usable extensions.cost")

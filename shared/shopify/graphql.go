@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sort"
 	"time"
@@ -180,7 +181,7 @@ func (c *Client) throttledWait(try int, cost *Cost) time.Duration {
 	if deficit <= 0 {
 		return c.retry.wait(try)
 	}
-	return time.Duration(deficit / t.RestoreRate * float64(time.Second))
+	return min(time.Duration(math.Min(deficit/t.RestoreRate, maxDelay.Seconds())*float64(time.Second)), maxDelay)
 }
 
 // fail classifies a final error and logs it once, without the token (which

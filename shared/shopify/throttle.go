@@ -46,6 +46,8 @@ type bucket struct {
 	observedAt time.Time
 	reserved   float64 // cost of granted, unsettled reservations
 	probing    bool    // bucket unknown: one call is in flight to learn it
+	granted    uint64  // reservations granted so far: their sequence numbers
+	observed   uint64  // sequence of the reservation whose answer set the state
 	queue      []*waiter
 	changed    chan struct{} // closed and replaced on every state change
 }
@@ -99,8 +101,15 @@ func (b *bucket) delay(cost float64, now time.Time) time.Duration {
 	if free >= need {
 		return 0
 	}
-	return time.Duration((need - free) / b.restore * float64(time.Second))
+	secs := (need - free) / b.restore
+	if secs > maxDelay.Seconds() || math.IsNaN(secs) { // absurd figures must not overflow a Duration
+		return maxDelay
+	}
+	return time.Duration(secs * float64(time.Second))
 }
+
+// maxDelay bounds one wait for the budget; a real bucket refills in seconds.
+const maxDelay = time.Minute
 
 // EstimateCost is the cost to reserve for query: the requestedQueryCost of
 // its last run, else DefaultCostEstimate.
@@ -131,6 +140,7 @@ type Reservation struct {
 	shop  string
 	cost  float64
 	probe bool
+	seq   uint64
 	once  sync.Once
 }
 
@@ -174,8 +184,10 @@ func (t *Throttle) Reserve(ctx context.Context, shop string, cost float64) (*Res
 func (t *Throttle) grant(b *bucket, w *waiter, shop string, probe bool) *Reservation {
 	t.dequeue(b, w)
 	b.reserved += w.cost
+	b.granted++
+	seq := b.granted
 	t.mu.Unlock()
-	return &Reservation{t: t, shop: shop, cost: w.cost, probe: probe}
+	return &Reservation{t: t, shop: shop, cost: w.cost, probe: probe, seq: seq}
 }
 
 // dequeue removes w and wakes the others: the head may have changed.
@@ -220,14 +232,19 @@ func (t *Throttle) settle(r *Reservation, query string, c Cost, ok bool) {
 	if r.probe {
 		b.probing = false
 	}
-	if ok {
+	// Answers can arrive out of order. One to a call granted before the call
+	// whose answer set the state was (most likely) computed by Shopify
+	// earlier, before costs the state already reflects: it would overstate
+	// the bucket, so it is not recorded.
+	if ok && (r.seq > b.observed || !b.known) {
 		t.observe(b, c)
-		if query != "" {
-			if len(t.costs) >= maxRememberedQueries {
-				clear(t.costs)
-			}
-			t.costs[query] = c.RequestedQueryCost
+		b.observed = r.seq
+	}
+	if ok && query != "" {
+		if len(t.costs) >= maxRememberedQueries {
+			clear(t.costs)
 		}
+		t.costs[query] = c.RequestedQueryCost
 	}
 	b.signal()
 }
