@@ -161,7 +161,10 @@ func (c *Client) streamJSONL(ctx context.Context, url string, maxLine int, fn fu
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodySnippet))
-		return c.fail(ctx, &HTTPResponseError{Shop: c.shop, Method: http.MethodGet, Path: "bulk result", Status: resp.StatusCode, BodySnippet: string(b)})
+		// An expired or refused pre-signed URL is not a token problem: the
+		// operation has to be run again.
+		he := &HTTPResponseError{Shop: c.shop, Method: http.MethodGet, Path: "bulk result", Status: resp.StatusCode, BodySnippet: string(b)}
+		return c.fail(ctx, platform.Wrap(platform.KindUnavailable, "the bulk result of "+c.shop+" could not be downloaded; run the operation again", he))
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
