@@ -163,8 +163,9 @@ func (c *Client) streamJSONL(ctx context.Context, url string, maxLine int, fn fu
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodySnippet))
 		// An expired or refused pre-signed URL is not a token problem: the
 		// operation has to be run again.
-		he := &HTTPResponseError{Shop: c.shop, Method: http.MethodGet, Path: "bulk result", Status: resp.StatusCode, BodySnippet: string(b)}
-		return c.fail(ctx, platform.Wrap(platform.KindUnavailable, "the bulk result of "+c.shop+" could not be downloaded; run the operation again", he))
+		// (So no HTTPResponseError, which a 403 would make ErrTokenRejected.)
+		cause := fmt.Errorf("bulk result download: HTTP %d: %.200s", resp.StatusCode, b)
+		return c.fail(ctx, platform.Wrap(platform.KindUnavailable, "the bulk result of "+c.shop+" could not be downloaded; run the operation again", cause))
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)

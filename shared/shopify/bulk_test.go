@@ -126,6 +126,9 @@ func TestRunBulkQuery(t *testing.T) {
 				if platform.KindOf(err) != *tt.wantKind {
 					t.Fatalf("err = %v, want kind %v", err, *tt.wantKind)
 				}
+				if errors.Is(err, ErrTokenRejected) {
+					t.Errorf("%v blames the token", err)
+				}
 				var ue *UserErrors
 				if errors.As(err, &ue) != tt.wantUE {
 					t.Errorf("UserErrors in chain: %v, want %v", !tt.wantUE, tt.wantUE)
