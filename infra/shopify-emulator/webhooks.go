@@ -1,0 +1,347 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	graphql "github.com/graph-gophers/graphql-go"
+)
+
+// WebhookSubscription is an app's subscription to a topic.
+type WebhookSubscription struct {
+	base
+	Topic         string
+	Format        string
+	CallbackUrl   URL
+	IncludeFields []string
+	version       string
+}
+
+// Endpoint returns the HTTP endpoint.
+func (w *WebhookSubscription) Endpoint() *webhookEndpointR { return &webhookEndpointR{w.CallbackUrl} }
+
+// ApiVersion is the version payloads are rendered in.
+func (w *WebhookSubscription) ApiVersion() *ApiVersion {
+	return &ApiVersion{Handle: w.version, DisplayName: w.version, Supported: true}
+}
+
+// ApiVersion names an Admin API version.
+type ApiVersion struct {
+	Handle      string
+	DisplayName string
+	Supported   bool
+}
+
+type webhookEndpointR struct{ u URL }
+
+// WebhookHttpEndpoint is an HTTPS callback.
+type WebhookHttpEndpoint struct{ CallbackUrl URL }
+
+func (e *webhookEndpointR) ToWebhookHttpEndpoint() (*WebhookHttpEndpoint, bool) {
+	return &WebhookHttpEndpoint{e.u}, true
+}
+
+// UserError is a generic user error.
+type UserError struct {
+	Field   *[]string
+	Message string
+}
+
+func userErr(field []string, msg string) []*UserError {
+	return []*UserError{{Field: &field, Message: msg}}
+}
+
+type webhookCreatePayload struct {
+	WebhookSubscription *WebhookSubscription
+	UserErrors          []*UserError
+}
+
+type webhookDeletePayload struct {
+	DeletedWebhookSubscriptionId *graphql.ID
+	UserErrors                   []*UserError
+}
+
+// topicName turns PRODUCTS_UPDATE into products/update.
+func topicName(enum string) string {
+	i := strings.LastIndex(enum, "_")
+	if i < 0 {
+		return strings.ToLower(enum)
+	}
+	return strings.ToLower(enum[:i]) + "/" + strings.ToLower(enum[i+1:])
+}
+
+// WebhookSubscriptionCreate subscribes a callback URL to a topic.
+func (rootResolver) WebhookSubscriptionCreate(ctx context.Context, a struct {
+	Topic               string
+	WebhookSubscription struct {
+		CallbackUrl   *URL
+		Format        *string
+		IncludeFields *[]string
+	}
+}) *webhookCreatePayload {
+	st := stateOf(ctx)
+	in := a.WebhookSubscription
+	if in.CallbackUrl == nil || *in.CallbackUrl == "" {
+		return &webhookCreatePayload{UserErrors: userErr([]string{"webhookSubscription", "callbackUrl"}, "Address can't be blank")}
+	}
+	u, err := url.Parse(string(*in.CallbackUrl))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return &webhookCreatePayload{UserErrors: userErr([]string{"webhookSubscription", "callbackUrl"}, "Address is invalid")}
+	}
+	for _, w := range st.shop.webhooks {
+		if w.Topic == a.Topic && w.CallbackUrl == *in.CallbackUrl {
+			return &webhookCreatePayload{UserErrors: userErr([]string{"webhookSubscription", "callbackUrl"}, "Address for this topic has already been taken")}
+		}
+	}
+	w := st.shop.addWebhook(a.Topic, string(*in.CallbackUrl), st.apiVersion)
+	if in.Format != nil {
+		w.Format = *in.Format
+	}
+	if in.IncludeFields != nil {
+		w.IncludeFields = *in.IncludeFields
+	}
+	return &webhookCreatePayload{WebhookSubscription: w, UserErrors: []*UserError{}}
+}
+
+// WebhookSubscriptionDelete removes a subscription.
+func (rootResolver) WebhookSubscriptionDelete(ctx context.Context, a idArg) *webhookDeletePayload {
+	s := shopOf(ctx)
+	w, _ := lookup(s, a.ID).(*WebhookSubscription)
+	if w == nil {
+		return &webhookDeletePayload{UserErrors: userErr([]string{"id"}, "Webhook subscription does not exist")}
+	}
+	s.webhooks = removeFrom(s.webhooks, w)
+	delete(s.objects, w.num)
+	id := w.ID()
+	return &webhookDeletePayload{DeletedWebhookSubscriptionId: &id, UserErrors: []*UserError{}}
+}
+
+// WebhookSubscriptions lists subscriptions.
+func (rootResolver) WebhookSubscriptions(ctx context.Context, a struct {
+	First       *int32
+	After       *string
+	Last        *int32
+	Before      *string
+	Reverse     *bool
+	Topics      *[]string
+	CallbackUrl *URL
+}) (*Connection[*WebhookSubscription], error) {
+	var list []*WebhookSubscription
+	for _, w := range shopOf(ctx).webhooks {
+		if a.Topics != nil && !contains(*a.Topics, w.Topic) {
+			continue
+		}
+		if a.CallbackUrl != nil && w.CallbackUrl != *a.CallbackUrl {
+			continue
+		}
+		list = append(list, w)
+	}
+	return paginate(ctx, list, pageArgs{First: a.First, After: a.After, Last: a.Last, Before: a.Before, Reverse: a.Reverse}, idOf[*WebhookSubscription], nil, nil)
+}
+
+func (s *shopData) addWebhook(topicEnum, callback, version string) *WebhookSubscription {
+	at := now()
+	w := &WebhookSubscription{Topic: topicEnum, Format: "JSON", CallbackUrl: URL(callback), IncludeFields: []string{}, version: version}
+	w.base = s.newBase("WebhookSubscription", at, w)
+	s.webhooks = append(s.webhooks, w)
+	return w
+}
+
+// webhookEvent is a change waiting to be delivered once the shop is unlocked.
+type webhookEvent struct {
+	shop      string
+	topic     string // products/update
+	payload   []byte
+	targets   []*WebhookSubscription
+	triggered time.Time
+}
+
+// emit records a webhook for topic (e.g. "products/update") about obj. It is
+// sent after the request releases the shop.
+func (st *reqState) emit(topic string, obj any) {
+	if ev, ok := buildEvent(st.shop, topic, obj); ok {
+		st.events = append(st.events, ev)
+	}
+}
+
+func buildEvent(s *shopData, topic string, obj any) (webhookEvent, bool) {
+	enum := strings.ToUpper(strings.ReplaceAll(topic, "/", "_"))
+	var targets []*WebhookSubscription
+	for _, w := range s.webhooks {
+		if w.Topic == enum {
+			targets = append(targets, w)
+		}
+	}
+	if len(targets) == 0 {
+		return webhookEvent{}, false
+	}
+	body, _ := json.Marshal(restPayload(s, topic, obj))
+	return webhookEvent{shop: s.domain, topic: topic, payload: body, targets: targets, triggered: time.Now().UTC()}, true
+}
+
+// Delivery is one webhook delivery attempt, as recorded for the control API.
+type Delivery struct {
+	ID          string            `json:"id"`
+	Shop        string            `json:"shop"`
+	Topic       string            `json:"topic"`
+	CallbackURL string            `json:"callbackUrl"`
+	Headers     map[string]string `json:"headers"`
+	Body        json.RawMessage   `json:"body"`
+	Status      int               `json:"status"`
+	Error       string            `json:"error,omitempty"`
+}
+
+type deliveryLog struct {
+	mu   sync.Mutex
+	list []Delivery
+	seq  int64
+}
+
+// Sign returns the X-Shopify-Hmac-Sha256 value for body: base64 HMAC-SHA256
+// with the app's secret.
+func Sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// deliver POSTs events to their callbacks with Shopify's headers.
+func (srv *Server) deliver(ctx context.Context, events []webhookEvent) {
+	for _, ev := range events {
+		for _, w := range ev.targets {
+			srv.deliveries.mu.Lock()
+			srv.deliveries.seq++
+			seq := srv.deliveries.seq
+			srv.deliveries.mu.Unlock()
+			d := Delivery{
+				ID:          fmt.Sprintf("%08x-emul-4000-8000-%012d", seq, seq),
+				Shop:        ev.shop,
+				Topic:       ev.topic,
+				CallbackURL: string(w.CallbackUrl),
+				Body:        ev.payload,
+				Headers: map[string]string{
+					"Content-Type":              "application/json",
+					"X-Shopify-Topic":           ev.topic,
+					"X-Shopify-Hmac-Sha256":     Sign(srv.opts.APISecret, ev.payload),
+					"X-Shopify-Shop-Domain":     ev.shop,
+					"X-Shopify-Webhook-Id":      fmt.Sprintf("%08x-emul-4000-8000-%012d", seq, seq),
+					"X-Shopify-Triggered-At":    ev.triggered.Format(time.RFC3339Nano),
+					"X-Shopify-Event-Id":        fmt.Sprintf("%08x-evnt-4000-8000-%012d", seq, seq),
+					"X-Shopify-API-Version":     w.version,
+					"X-Shopify-Webhook-Attempt": "1",
+					"X-Shopify-Webhook-Sub-Id":  string(w.ID()),
+					"User-Agent":                "Shopify-Captain-Hook",
+				},
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, string(w.CallbackUrl), bytes.NewReader(ev.payload))
+			if err == nil {
+				for k, v := range d.Headers {
+					req.Header.Set(k, v)
+				}
+				var resp *http.Response
+				resp, err = srv.webhookClient.Do(req)
+				if err == nil {
+					d.Status = resp.StatusCode
+					resp.Body.Close()
+				}
+			}
+			if err != nil {
+				d.Error = err.Error()
+			}
+			srv.deliveries.mu.Lock()
+			srv.deliveries.list = append(srv.deliveries.list, d)
+			if len(srv.deliveries.list) > 1000 {
+				srv.deliveries.list = srv.deliveries.list[len(srv.deliveries.list)-1000:]
+			}
+			srv.deliveries.mu.Unlock()
+		}
+	}
+}
+
+// restPayload renders obj the way Shopify's webhooks do (REST resource JSON).
+func restPayload(s *shopData, topic string, obj any) map[string]any {
+	switch o := obj.(type) {
+	case *Product:
+		if strings.HasSuffix(topic, "/delete") {
+			return map[string]any{"id": o.num}
+		}
+		variants := []map[string]any{}
+		for _, v := range o.variantList {
+			opts := map[string]any{"option1": nil, "option2": nil, "option3": nil}
+			for i, so := range v.SelectedOptions {
+				opts[fmt.Sprintf("option%d", i+1)] = so.Value
+			}
+			m := map[string]any{"id": v.num, "product_id": o.num, "title": v.Title, "price": string(v.Price), "sku": strOr(v.Sku),
+				"position": v.Position, "inventory_quantity": v.inventory, "created_at": v.CreatedAt, "updated_at": v.UpdatedAt,
+				"taxable": v.Taxable, "barcode": v.Barcode, "compare_at_price": v.CompareAtPrice, "admin_graphql_api_id": v.gid(), "inventory_policy": "deny"}
+			for k, val := range opts {
+				m[k] = val
+			}
+			variants = append(variants, m)
+		}
+		options := []map[string]any{}
+		for _, op := range o.optionList {
+			options = append(options, map[string]any{"id": op.num, "product_id": o.num, "name": op.Name, "position": op.Position, "values": op.Values})
+		}
+		images := []map[string]any{}
+		for i, m := range o.mediaList {
+			img := map[string]any{"id": m.num, "product_id": o.num, "position": i + 1, "alt": m.Alt, "created_at": m.CreatedAt, "updated_at": m.UpdatedAt, "admin_graphql_api_id": m.gid()}
+			if m.Image != nil {
+				img["src"], img["width"], img["height"] = m.Image.Url, m.Image.Width, m.Image.Height
+			}
+			images = append(images, img)
+		}
+		var image any
+		if len(images) > 0 {
+			image = images[0]
+		}
+		return map[string]any{
+			"id": o.num, "title": o.Title, "handle": o.Handle, "body_html": o.DescriptionHtml, "vendor": o.Vendor,
+			"product_type": o.ProductType, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt, "published_at": o.PublishedAt,
+			"template_suffix": o.TemplateSuffix, "published_scope": "global", "tags": strings.Join(o.Tags, ", "),
+			"status": strings.ToLower(o.Status), "admin_graphql_api_id": o.gid(), "variants": variants, "options": options,
+			"images": images, "image": image, "media": []any{}, "variant_gids": []any{}, "has_variants_that_requires_components": false, "category": nil,
+		}
+	case *Collection:
+		if strings.HasSuffix(topic, "/delete") {
+			return map[string]any{"id": o.num, "published_scope": "web", "admin_graphql_api_id": o.gid()}
+		}
+		return map[string]any{"id": o.num, "handle": o.Handle, "title": o.Title, "updated_at": o.UpdatedAt, "body_html": o.DescriptionHtml,
+			"published_at": o.UpdatedAt, "sort_order": strings.ToLower(strings.ReplaceAll(o.SortOrder, "_", "-")), "template_suffix": o.TemplateSuffix,
+			"published_scope": "web", "admin_graphql_api_id": o.gid()}
+	case *Metaobject:
+		fields := map[string]any{}
+		for _, f := range o.Fields {
+			fields[f.Key] = f.Value
+		}
+		if strings.HasSuffix(topic, "/delete") {
+			return map[string]any{"id": o.gid(), "type": o.Type, "handle": o.Handle, "created_by_staff_id": nil, "created_by_app_id": nil}
+		}
+		var defID any
+		if d := o.Definition(); d != nil {
+			defID = d.gid()
+		}
+		return map[string]any{"type": o.Type, "handle": o.Handle, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt,
+			"display_name": o.DisplayName(), "id": o.gid(), "definition_id": defID, "fields": fields,
+			"capabilities": map[string]any{}, "created_by_staff_id": nil, "created_by_app_id": nil}
+	case *DiscountNode:
+		return map[string]any{"admin_graphql_api_id": o.gid(), "title": o.Title, "status": o.Status, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt}
+	case *MetafieldDefinition:
+		return map[string]any{"id": o.num, "admin_graphql_api_id": o.gid(), "name": o.Name, "namespace": o.Namespace, "key": o.Key,
+			"owner_type": o.OwnerType, "type": o.Type.Name, "description": o.Description, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt}
+	case *OnlineStoreTheme:
+		return map[string]any{"id": o.num, "name": o.Name, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt,
+			"role": strings.ToLower(o.Role), "theme_store_id": o.ThemeStoreId, "previewable": true, "processing": false, "admin_graphql_api_id": o.gid()}
+	}
+	return map[string]any{}
+}
