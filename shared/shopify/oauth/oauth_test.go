@@ -109,7 +109,11 @@ func TestVerifyHMACQuery(t *testing.T) {
 		{"no hmac", func() url.Values { v := signed(nil); v.Del("hmac"); return v }(), false},
 		{"two hmacs", func() url.Values { v := signed(nil); v.Add("hmac", v.Get("hmac")); return v }(), false},
 		{"not hex", func() url.Values { v := signed(nil); v.Set("hmac", "zz"); return v }(), false},
-		{"base64 instead of hex", func() url.Values { v := signed(nil); v.Set("hmac", "R xK/kv/CkX0V8qX1ozngEWZnQZqqa4vEGLqvr6PDxNI="); return v }(), false},
+		{"base64 instead of hex", func() url.Values {
+			v := signed(nil)
+			v.Set("hmac", "R xK/kv/CkX0V8qX1ozngEWZnQZqqa4vEGLqvr6PDxNI=")
+			return v
+		}(), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -428,10 +432,14 @@ func TestTokenErrors(t *testing.T) {
 		token  bool // ErrTokenRejected in the chain
 	}{
 		{"bad code", 400, `{"error":"invalid_request","error_description":"The authorization code was not found or was already used"}`,
-			func(a *App) (shopify.Session, error) { return a.ExchangeCode(ctx, Callback{Shop: "demo.myshopify.com", Code: "x"}, false) },
+			func(a *App) (shopify.Session, error) {
+				return a.ExchangeCode(ctx, Callback{Shop: "demo.myshopify.com", Code: "x"}, false)
+			},
 			platform.KindValidation, false},
 		{"bad session token", 400, `{"error":"invalid_subject_token","error_description":"Session token is invalid."}`,
-			func(a *App) (shopify.Session, error) { return a.TokenExchange(ctx, "demo.myshopify.com", "bad", false, true) },
+			func(a *App) (shopify.Session, error) {
+				return a.TokenExchange(ctx, "demo.myshopify.com", "bad", false, true)
+			},
 			platform.KindUnauthenticated, false},
 		{"refresh rejected", 400, `{"error":"invalid_grant","error_description":"refresh token is invalid"}`,
 			func(a *App) (shopify.Session, error) { return a.Refresh(ctx, "demo.myshopify.com", "shprt_x") },
