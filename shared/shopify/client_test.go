@@ -457,3 +457,33 @@ func TestBackoffBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestGraphQLBudgetWaitBoundedByContext(t *testing.T) {
+	srv := &scripted{steps: []step{status(200, string(testdata(t, "products_response.json")))}}
+	th := NewThrottle(nil)
+	// An empty bucket restoring 1 point/s: a 50-point query waits 50 s.
+	th.Observe(testShop, costOf(1, 0, 1000, 1))
+	c := newTestClient(t, srv, Config{Throttle: th})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	_, err := c.GraphQL(ctx, "{ shop { name } }", nil, &GraphQLOptions{Cost: 50, Tries: 3})
+	if platform.KindOf(err) != platform.KindRateLimited || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if srv.count() != 0 {
+		t.Error("sent a call the budget did not cover")
+	}
+}
+
+func TestThrottledWaitWithoutPacing(t *testing.T) {
+	c := &Client{retry: backoff{base: time.Second, max: 30 * time.Second}}
+	cost := costOf(752, 666, 1000, 50)
+	// (752 − 666) / 50 points/s = 1.72 s until the bucket holds the request.
+	if got, want := c.throttledWait(1, &cost), 1720*time.Millisecond; got != want {
+		t.Errorf("throttledWait = %v, want %v", got, want)
+	}
+	absurd := costOf(1e9, 0, 1e9, 1e-9)
+	if got := c.throttledWait(1, &absurd); got != maxDelay {
+		t.Errorf("absurd figures wait %v, want the cap %v", got, maxDelay)
+	}
+}

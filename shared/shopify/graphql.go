@@ -117,7 +117,10 @@ func (c *Client) graphqlOnce(ctx context.Context, url, query string, body []byte
 	if c.pacing {
 		r, err := c.throttle.Reserve(ctx, c.shop, estimate)
 		if err != nil {
-			return nil, -1, err
+			// The caller's deadline came before the store's budget allowed
+			// the call: to the caller, that is Shopify's rate limit.
+			return nil, -1, platform.Wrap(platform.KindRateLimited,
+				"Shopify's rate limit for "+c.shop+" did not allow the call in time; try again later", err)
 		}
 		res = r
 	}
