@@ -88,14 +88,29 @@ func (rootResolver) CurrentBulkOperation(ctx context.Context, a struct{ Type *st
 
 // BulkOperationRunQuery starts a bulk query. It runs in the background once the
 // mutation's request has released the shop.
-func (rootResolver) BulkOperationRunQuery(ctx context.Context, a struct{ Query string }) *bulkRunPayload {
+//
+// groupObjects is accepted; the JSONL always lists a node's children right
+// after it (the grouped order, which is also a valid ungrouped file).
+func (rootResolver) BulkOperationRunQuery(ctx context.Context, a struct {
+	Query        string
+	GroupObjects *bool
+}) *bulkRunPayload {
 	st := stateOf(ctx)
 	s := st.shop
+	// Since 2025-10 an app may run several bulk queries per shop at once.
+	limit := 1
+	if st.apiVersion >= "2025-10" {
+		limit = MaxConcurrentBulkQueries
+	}
+	var running []*BulkOperation
 	for _, op := range s.bulkOps {
 		if op.Type == "QUERY" && (op.Status == "CREATED" || op.Status == "RUNNING") {
-			code := "OPERATION_IN_PROGRESS"
-			return &bulkRunPayload{UserErrors: []*BulkOperationUserError{{Field: &[]string{"query"}, Message: "A bulk query operation for this app and shop is already in progress: " + string(op.ID()) + ".", Code: &code}}}
+			running = append(running, op)
 		}
+	}
+	if len(running) >= limit {
+		code := "OPERATION_IN_PROGRESS"
+		return &bulkRunPayload{UserErrors: []*BulkOperationUserError{{Field: &[]string{"query"}, Message: "A bulk query operation for this app and shop is already in progress: " + string(running[0].ID()) + ".", Code: &code}}}
 	}
 	if err := st.srv.validateBulkQuery(a.Query); err != "" {
 		code := "INVALID"
@@ -108,6 +123,10 @@ func (rootResolver) BulkOperationRunQuery(ctx context.Context, a struct{ Query s
 	st.bulkStarts = append(st.bulkStarts, op)
 	return &bulkRunPayload{BulkOperation: op, UserErrors: []*BulkOperationUserError{}}
 }
+
+// MaxConcurrentBulkQueries is how many bulk queries may run at once per shop
+// (API versions 2025-10 and later; one before).
+const MaxConcurrentBulkQueries = 5
 
 // BulkOperationCancel cancels a running bulk operation.
 func (rootResolver) BulkOperationCancel(ctx context.Context, a idArg) *bulkCancelPayload {

@@ -297,7 +297,7 @@ func TestWebhookDelivery(t *testing.T) {
 
 func TestBulkOperation(t *testing.T) {
 	e := newEnv(t, Options{})
-	d := e.gql(SecondToken, `mutation { bulkOperationRunQuery(query: """
+	d := e.gql(SecondToken, `mutation { bulkOperationRunQuery(groupObjects: false, query: """
 	  { products { edges { node { id title variants { edges { node { id sku } } } } } } }
 	""") { bulkOperation { id status } userErrors { field message code } } }`, nil).mustData(t)
 	if str(d, "bulkOperationRunQuery", "bulkOperation", "status") != "CREATED" {
