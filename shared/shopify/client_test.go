@@ -214,7 +214,8 @@ func TestGraphQLRetriesAndErrors(t *testing.T) {
 		{name: "429 then success", steps: []step{status(429, `{"errors":"Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."}`, "Retry-After", "0.05"), ok}, tries: 2, wantReqs: 2},
 		{name: "429 exhausted", steps: []step{status(429, "", "Retry-After", "0.01")}, tries: 2, wantReqs: 2, wantKind: kindp(platform.KindRateLimited)},
 		{name: "THROTTLED then success", steps: []step{throttled, ok}, tries: 2, wantReqs: 2},
-		{name: "THROTTLED exhausted", steps: []step{throttled}, tries: 1, wantReqs: 1, wantKind: kindp(platform.KindRateLimited),
+		// The first THROTTLED is pacing's miss (the query's cost was unknown) and is retried once for free.
+		{name: "THROTTLED exhausted", steps: []step{throttled}, tries: 1, wantReqs: 2, wantKind: kindp(platform.KindRateLimited),
 			check: func(t *testing.T, err error) {
 				var qe *GraphqlQueryError
 				if !errors.As(err, &qe) || !qe.HasCode("THROTTLED") {
@@ -485,5 +486,29 @@ func TestThrottledWaitWithoutPacing(t *testing.T) {
 	absurd := costOf(1e9, 0, 1e9, 1e-9)
 	if got := c.throttledWait(1, &absurd); got != maxDelay {
 		t.Errorf("absurd figures wait %v, want the cap %v", got, maxDelay)
+	}
+}
+
+func TestGraphQLPacingMissIsNotATry(t *testing.T) {
+	// A query never seen before is estimated at DefaultCostEstimate; Shopify
+	// says it costs 752 and throttles it. The retry, paced with the real cost,
+	// does not use up the caller's single try.
+	srv := &scripted{steps: []step{
+		status(200, `{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}],"extensions":{"cost":{"requestedQueryCost":752,"actualQueryCost":null,"throttleStatus":{"maximumAvailable":1000.0,"currentlyAvailable":740,"restoreRate":1000.0}}}}`),
+		status(200, string(testdata(t, "products_response.json"))),
+	}}
+	c := newTestClient(t, srv, Config{})
+	if _, err := c.GraphQL(context.Background(), "{ big }", nil, &GraphQLOptions{Tries: 1}); err != nil {
+		t.Fatalf("GraphQL = %v", err)
+	}
+	if srv.count() != 2 {
+		t.Errorf("%d requests, want 2", srv.count())
+	}
+	// A second THROTTLED, with the cost known, is the caller's to retry.
+	srv2 := &scripted{steps: []step{status(200, string(testdata(t, "throttled_response.json")))}}
+	c2 := newTestClient(t, srv2, Config{})
+	_, err := c2.GraphQL(context.Background(), "{ big }", nil, &GraphQLOptions{Tries: 1, Cost: 752})
+	if platform.KindOf(err) != platform.KindRateLimited || srv2.count() != 1 {
+		t.Errorf("known cost, THROTTLED: %v after %d requests", err, srv2.count())
 	}
 }

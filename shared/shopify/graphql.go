@@ -87,10 +87,18 @@ func (c *Client) GraphQL(ctx context.Context, query string, variables map[string
 	url := c.apiURL(version, "graphql")
 
 	var lastErr error
+	paceMissed := false
 	for try := 1; ; try++ {
 		resp, wait, err := c.graphqlOnce(ctx, url, query, body, estimate, opts.Headers, try)
 		if err == nil {
 			return resp, nil
+		}
+		if c.pacing && !paceMissed && wait >= 0 && resp != nil && resp.Cost != nil && estimate < resp.Cost.RequestedQueryCost {
+			// THROTTLED because pacing guessed the cost too low (a query not
+			// seen before): that is pacing's miss, not Shopify's failure, so
+			// once it does not use up one of the caller's tries.
+			paceMissed = true
+			try--
 		}
 		if wait < 0 || try >= tries {
 			if lastErr != nil && ctx.Err() != nil {

@@ -18,14 +18,25 @@ const DefaultCostEstimate = 50
 const maxRememberedQueries = 1024
 
 // Throttle paces GraphQL calls per shop from Shopify's cost bucket. Every
-// response's extensions.cost.throttleStatus updates the shop's bucket;
-// before sending, a caller reserves its estimated cost and waits until
+// response's extensions.cost.throttleStatus is an observation of the shop's
+// bucket; before sending, a caller reserves its estimated cost and waits
+// until the budget covers it:
 //
-//	min(maximum, available + restoreRate × (now − observedAt)) − reserved ≥ cost
+//	budget = min(maximum, available + restoreRate × (now − received)) − unconfirmed
 //
-// where reserved is the cost of calls in flight. Reservations are granted in
-// arrival order (no starvation of expensive queries) and the wait is a timer
-// or a wake-up on the next observation, never a busy loop.
+// where available is the observation Flux goes by, received is when its answer
+// arrived (later than Shopify computed it, so the restore is underestimated),
+// and unconfirmed is the cost of every call the observation may not reflect:
+// calls in flight (their reserved estimate) and calls answered, but not
+// strictly before the observed call was sent (their actual cost: Shopify may
+// have run them after it). Each observation thus gives a lower bound of the
+// bucket as far as this process's calls go, whatever order Shopify ran them
+// in and their answers arrived in. An answer replaces the observation when
+// its call was sent after the observed one, or when it gives no higher budget.
+//
+// Reservations are granted in arrival order (no starvation of expensive
+// queries) and a wait is a timer or a wake-up on the next observation, never
+// a busy loop.
 //
 // One Throttle should serve a whole process, so concurrent callers share a
 // shop's budget. Other processes (other Lambda instances) spend the same
@@ -38,18 +49,28 @@ type Throttle struct {
 	costs map[string]float64 // last requestedQueryCost by query text
 }
 
+// flight is one granted call: in flight until settled, then kept while an
+// observation might not reflect its cost.
+type flight struct {
+	cost float64   // the reserved estimate; the charged cost once answered
+	sent time.Time // when granted: no later than it was sent
+	recv time.Time // when settled: no earlier than Shopify answered; zero in flight
+}
+
+func (f *flight) done() bool { return !f.recv.IsZero() }
+
 type bucket struct {
-	known      bool
-	max        float64
-	avail      float64 // as last observed
-	restore    float64 // points per second
-	observedAt time.Time
-	reserved   float64 // cost of granted, unsettled reservations
-	probing    bool    // bucket unknown: one call is in flight to learn it
-	granted    uint64  // reservations granted so far: their sequence numbers
-	observed   uint64  // sequence of the reservation whose answer set the state
-	queue      []*waiter
-	changed    chan struct{} // closed and replaced on every state change
+	known   bool
+	max     float64
+	avail   float64 // the observation Flux goes by
+	restore float64 // points per second
+	obsSent time.Time
+	obsRecv time.Time
+	obsBy   *flight // the call whose answer is the observation; nil for Observe
+	flights []*flight
+	probing bool // bucket unknown: one call is in flight to learn it
+	queue   []*waiter
+	changed chan struct{} // closed and replaced on every state change
 }
 
 type waiter struct{ cost float64 }
@@ -83,21 +104,64 @@ func (b *bucket) signal() {
 	b.changed = make(chan struct{})
 }
 
-// projected is the bucket's level at now, before reservations.
-func (b *bucket) projected(now time.Time) float64 {
-	elapsed := now.Sub(b.observedAt).Seconds()
+// level projects an observation of avail received at recv to now.
+func level(max, avail, restore float64, recv, now time.Time) float64 {
+	elapsed := now.Sub(recv).Seconds()
 	if elapsed < 0 {
 		elapsed = 0
 	}
-	return math.Min(b.max, b.avail+b.restore*elapsed)
+	return math.Min(max, avail+restore*elapsed)
 }
 
-// delay is how long cost must wait at now for the bucket to cover it; a cost
+// projected is the bucket's level at now, before unconfirmed costs.
+func (b *bucket) projected(now time.Time) float64 {
+	return level(b.max, b.avail, b.restore, b.obsRecv, now)
+}
+
+// unconfirmed is the cost of the flights an observation made by `by`, sent at
+// sent, may not reflect: all but its own, except those answered strictly
+// before it was sent.
+func (b *bucket) unconfirmed(by *flight, sent time.Time) float64 {
+	sum := 0.0
+	for _, f := range b.flights {
+		if f == by || (f.done() && f.recv.Before(sent)) {
+			continue
+		}
+		sum += f.cost
+	}
+	return sum
+}
+
+// budget is what a new call may spend now.
+func (b *bucket) budget(now time.Time) float64 {
+	return b.projected(now) - b.unconfirmed(b.obsBy, b.obsSent)
+}
+
+// prune forgets answered flights that neither the current observation nor
+// any future one (made by a call still in flight) could fail to reflect.
+func (b *bucket) prune() {
+	cutoff := b.obsSent
+	for _, f := range b.flights {
+		if !f.done() && f.sent.Before(cutoff) {
+			cutoff = f.sent
+		}
+	}
+	kept := b.flights[:0]
+	for _, f := range b.flights {
+		if !f.done() || !f.recv.Before(cutoff) {
+			kept = append(kept, f)
+		}
+	}
+	clear(b.flights[len(kept):])
+	b.flights = kept
+}
+
+// delay is how long cost must wait at now for the budget to cover it; a cost
 // above the bucket's maximum waits for a full bucket (Shopify rejects such a
 // query itself; pacing should not deadlock on it).
 func (b *bucket) delay(cost float64, now time.Time) time.Duration {
 	need := math.Min(cost, b.max)
-	free := b.projected(now) - b.reserved
+	free := b.budget(now)
 	if free >= need {
 		return 0
 	}
@@ -136,12 +200,11 @@ func (t *Throttle) Delay(shop string, cost float64) time.Duration {
 
 // Reservation is a granted share of a shop's budget. Settle it exactly once.
 type Reservation struct {
-	t     *Throttle
-	shop  string
-	cost  float64
-	probe bool
-	seq   uint64
-	once  sync.Once
+	t      *Throttle
+	shop   string
+	flight *flight
+	probe  bool
+	once   sync.Once
 }
 
 // Reserve waits until shop's budget covers cost, then holds cost until the
@@ -183,11 +246,10 @@ func (t *Throttle) Reserve(ctx context.Context, shop string, cost float64) (*Res
 // grant is called with t.mu held and releases it.
 func (t *Throttle) grant(b *bucket, w *waiter, shop string, probe bool) *Reservation {
 	t.dequeue(b, w)
-	b.reserved += w.cost
-	b.granted++
-	seq := b.granted
+	f := &flight{cost: w.cost, sent: t.now()}
+	b.flights = append(b.flights, f)
 	t.mu.Unlock()
-	return &Reservation{t: t, shop: shop, cost: w.cost, probe: probe, seq: seq}
+	return &Reservation{t: t, shop: shop, flight: f, probe: probe}
 }
 
 // dequeue removes w and wakes the others: the head may have changed.
@@ -217,9 +279,12 @@ func sleepOrWake(ctx context.Context, wait time.Duration, changed <-chan struct{
 	return nil
 }
 
-// Settle returns the reservation's cost to the pool and, when the response
-// carried a usable cost, records the bucket as Shopify reported it and the
-// query's requested cost for next time. query may be "".
+// Settle ends the reservation with the call's answer: when it carried a
+// usable cost (ok), the call's charge becomes its actual cost (nothing for a
+// THROTTLED call, which Shopify did not run), the observation is weighed
+// against the current one, and the query's requested cost is remembered for
+// its next run. Without one, the call may or may not have run: its reserved
+// cost stays counted until observations supersede it. query may be "".
 func (r *Reservation) Settle(query string, c Cost, ok bool) {
 	r.once.Do(func() { r.t.settle(r, query, c, ok) })
 }
@@ -228,29 +293,42 @@ func (t *Throttle) settle(r *Reservation, query string, c Cost, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.bucket(r.shop)
-	b.reserved = math.Max(0, b.reserved-r.cost)
+	now := t.now()
+	f := r.flight
+	f.recv = now
 	if r.probe {
 		b.probing = false
 	}
-	// Answers can arrive out of order. One to a call granted before the call
-	// whose answer set the state was (most likely) computed by Shopify
-	// earlier, before costs the state already reflects: it would overstate
-	// the bucket, so it is not recorded.
-	if ok && (r.seq > b.observed || !b.known) {
-		t.observe(b, c)
-		b.observed = r.seq
-	}
-	if ok && query != "" {
-		if len(t.costs) >= maxRememberedQueries {
-			clear(t.costs)
+	if ok {
+		f.cost = 0
+		if c.ActualQueryCost != nil {
+			f.cost = *c.ActualQueryCost
 		}
-		t.costs[query] = c.RequestedQueryCost
+		s := c.ThrottleStatus
+		candidate := level(s.MaximumAvailable, s.CurrentlyAvailable, s.RestoreRate, now, now) - b.unconfirmed(f, f.sent)
+		// An answer to a call sent after the observed one is the newest news
+		// of the bucket, other processes' spending included: it replaces the
+		// observation. An older call's answer may still reveal spending Flux
+		// did not see, so it replaces the observation only if it is lower.
+		planChanged := s.MaximumAvailable != b.max || s.RestoreRate != b.restore
+		newer := f.sent.After(b.obsSent)
+		if !b.known || planChanged || newer || candidate <= b.budget(now) {
+			t.observe(b, c, f, f.sent, now)
+		}
+		if query != "" {
+			if len(t.costs) >= maxRememberedQueries {
+				clear(t.costs)
+			}
+			t.costs[query] = c.RequestedQueryCost
+		}
 	}
+	b.prune()
 	b.signal()
 }
 
-// Observe records a cost seen outside a reservation (e.g. a THROTTLED answer
-// being retried).
+// Observe records a cost seen outside a reservation (pacing disabled, or a
+// test setting the scene): it becomes the observation, received now, with
+// every call in flight unconfirmed.
 func (t *Throttle) Observe(shop string, c Cost) {
 	if !c.Valid() {
 		return
@@ -258,15 +336,17 @@ func (t *Throttle) Observe(shop string, c Cost) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.bucket(shop)
-	t.observe(b, c)
+	now := t.now()
+	t.observe(b, c, nil, now, now)
+	b.prune()
 	b.signal()
 }
 
-func (t *Throttle) observe(b *bucket, c Cost) {
+func (t *Throttle) observe(b *bucket, c Cost, by *flight, sent, recv time.Time) {
 	s := c.ThrottleStatus
 	b.known = true
 	b.max, b.avail, b.restore = s.MaximumAvailable, s.CurrentlyAvailable, s.RestoreRate
-	b.observedAt = t.now()
+	b.obsBy, b.obsSent, b.obsRecv = by, sent, recv
 }
 
 // BudgetSnapshot is a shop's budget as Flux knows it, for GET /api/rate-limits.
@@ -274,8 +354,9 @@ type BudgetSnapshot struct {
 	Shop        string    `json:"shop"`
 	Maximum     float64   `json:"maximumAvailable"`
 	Available   float64   `json:"currentlyAvailable"` // as last observed
-	Projected   float64   `json:"projectedAvailable"` // now, before reservations
-	Reserved    float64   `json:"reserved"`           // held by calls in flight
+	Projected   float64   `json:"projectedAvailable"` // now, before Reserved
+	Reserved    float64   `json:"reserved"`           // calls in flight, or answered but maybe not in Available
+	Budget      float64   `json:"budget"`             // what a new call may spend now: Projected − Reserved
 	RestoreRate float64   `json:"restoreRate"`        // points per second
 	ObservedAt  time.Time `json:"observedAt"`
 }
@@ -306,8 +387,10 @@ func (t *Throttle) Snapshots() []BudgetSnapshot {
 }
 
 func (t *Throttle) snapshot(shop string, b *bucket) BudgetSnapshot {
+	now := t.now()
+	proj, unconf := b.projected(now), b.unconfirmed(b.obsBy, b.obsSent)
 	return BudgetSnapshot{
-		Shop: shop, Maximum: b.max, Available: b.avail, Projected: b.projected(t.now()),
-		Reserved: b.reserved, RestoreRate: b.restore, ObservedAt: b.observedAt,
+		Shop: shop, Maximum: b.max, Available: b.avail, Projected: proj,
+		Reserved: unconf, Budget: proj - unconf, RestoreRate: b.restore, ObservedAt: b.obsRecv,
 	}
 }

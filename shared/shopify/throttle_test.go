@@ -54,7 +54,7 @@ func TestThrottleProjection(t *testing.T) {
 		if !ok {
 			t.Fatal("no snapshot")
 		}
-		want := BudgetSnapshot{Shop: shopA, Maximum: 1000, Available: 100, Projected: tt.wantProjected, RestoreRate: 50, ObservedAt: fixedNow}
+		want := BudgetSnapshot{Shop: shopA, Maximum: 1000, Available: 100, Projected: tt.wantProjected, Budget: tt.wantProjected, RestoreRate: 50, ObservedAt: fixedNow}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("after %v (-want +got):\n%s", tt.after, diff)
 		}
@@ -227,18 +227,79 @@ func TestThrottleProbeWhileUnknown(t *testing.T) {
 	}
 }
 
-func TestThrottleIgnoresStaleAnswers(t *testing.T) {
+func TestThrottleOutOfOrderAnswers(t *testing.T) {
+	// Two calls in flight at once; Shopify runs the second first. Whatever
+	// order the answers arrive in, the budget never counts a charge as
+	// refunded.
+	tests := []struct {
+		name          string
+		firstArrives  bool // the answer of the call Shopify ran first arrives first
+		wantAvailable float64
+	}{
+		{"in order", true, 800},
+		{"out of order", false, 900},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := &fakeClock{t: fixedNow}
+			th := NewThrottle(clk.now)
+			th.Observe(shopA, costOf(10, 1000, 1000, 100))
+			ctx := context.Background()
+			a, _ := th.Reserve(ctx, shopA, 100)
+			b, _ := th.Reserve(ctx, shopA, 100)
+			// Shopify ran b (1000 → 900), then a (900 → 800).
+			if tt.firstArrives {
+				b.Settle("", costOf(100, 900, 1000, 100), true)
+				a.Settle("", costOf(100, 800, 1000, 100), true)
+			} else {
+				a.Settle("", costOf(100, 800, 1000, 100), true)
+				b.Settle("", costOf(100, 900, 1000, 100), true)
+			}
+			snap, _ := th.Snapshot(shopA)
+			if snap.Budget > 800 {
+				t.Errorf("budget %v overstates the bucket (800 left): %+v", snap.Budget, snap)
+			}
+			if snap.Budget < 700 {
+				t.Errorf("budget %v: more conservative than one call's cost: %+v", snap.Budget, snap)
+			}
+		})
+	}
+}
+
+func TestThrottleUnknownOutcomeStaysCounted(t *testing.T) {
+	clk := &fakeClock{t: fixedNow}
+	th := NewThrottle(clk.now)
+	th.Observe(shopA, costOf(10, 500, 1000, 100))
+	r, _ := th.Reserve(context.Background(), shopA, 200)
+	clk.advance(time.Millisecond)
+	r.Settle("", Cost{}, false) // a 5xx or a dropped connection: did it run?
+	if snap, _ := th.Snapshot(shopA); snap.Budget > 300+0.1+1e-9 {
+		t.Errorf("budget %v counts the unknown call as not run", snap.Budget)
+	}
+	// A later observation by a call sent after it settles the question.
+	clk.advance(time.Millisecond)
+	r2, _ := th.Reserve(context.Background(), shopA, 10)
+	clk.advance(time.Millisecond)
+	r2.Settle("", costOf(10, 290, 1000, 100), true)
+	if snap, _ := th.Snapshot(shopA); snap.Budget != 290 || snap.Reserved != 0 {
+		t.Errorf("after a newer observation: %+v", snap)
+	}
+}
+
+func TestThrottledCallChargesNothing(t *testing.T) {
 	clk := &fakeClock{t: fixedNow}
 	th := NewThrottle(clk.now)
 	th.Observe(shopA, costOf(10, 1000, 1000, 100))
-	ctx := context.Background()
-	first, _ := th.Reserve(ctx, shopA, 100)
-	second, _ := th.Reserve(ctx, shopA, 100)
-	second.Settle("", costOf(100, 800, 1000, 100), true) // Shopify ran both
-	first.Settle("", costOf(100, 900, 1000, 100), true)  // older news arriving late
+	r, _ := th.Reserve(context.Background(), shopA, 50)
+	clk.advance(time.Millisecond)
+	throttled := Cost{RequestedQueryCost: 752, ThrottleStatus: ThrottleStatus{1000, 666, 100}}
+	r.Settle("q", throttled, true)
 	snap, _ := th.Snapshot(shopA)
-	if snap.Available != 800 {
-		t.Errorf("Available = %v, want 800 (the late, older answer ignored)", snap.Available)
+	if snap.Available != 666 || snap.Reserved != 0 {
+		t.Errorf("after THROTTLED: %+v", snap)
+	}
+	if th.EstimateCost("q") != 752 {
+		t.Errorf("estimate %v, want the requested 752", th.EstimateCost("q"))
 	}
 }
 
