@@ -277,3 +277,101 @@ func keyRecordFromHashItem(it keyHashItem) (auth.KeyRecord, error) {
 		RevokedAt: revoked,
 	}, nil
 }
+
+// Item types and attributes of shop connections and OAuth states.
+const (
+	typeShopToken  = "shopToken"
+	typeOAuthState = "oauthState"
+
+	attrShop                  = "shop"
+	attrStatus                = "status"
+	attrVersion               = "version"
+	attrAccessToken           = "accessToken"
+	attrRefreshToken          = "refreshToken"
+	attrScopes                = "scopes"
+	attrAccessTokenExpiresAt  = "accessTokenExpiresAt"
+	attrRefreshTokenExpiresAt = "refreshTokenExpiresAt"
+	attrInstalledAt           = "installedAt"
+	attrUpdatedAt             = "updatedAt"
+	attrUninstalledAt         = "uninstalledAt"
+	attrRefreshLeaseUntil     = "refreshLeaseUntil"
+	// attrExpiresAt is the table's TTL attribute (epoch seconds). Only
+	// ephemeral items carry it: the shop connection deliberately names its
+	// token expiry accessTokenExpiresAt, or TTL would delete the connection
+	// an hour after every refresh.
+	attrExpiresAt = "expiresAt"
+)
+
+// shopTokenItem: PK TENANT#<id>, SK SHOPTOKEN#<domain>. The tokens are
+// sealed (shared/secrets storage form, bound to tenant and shop); the store
+// never sees them in clear.
+type shopTokenItem struct {
+	PK                    string `dynamodbav:"PK"`
+	SK                    string `dynamodbav:"SK"`
+	Type                  string `dynamodbav:"type"`
+	TenantID              string `dynamodbav:"tenantId"`
+	Shop                  string `dynamodbav:"shop"`
+	Status                string `dynamodbav:"status"`
+	AccessToken           []byte `dynamodbav:"accessToken,omitempty"`
+	RefreshToken          []byte `dynamodbav:"refreshToken,omitempty"`
+	Scopes                string `dynamodbav:"scopes"`
+	AccessTokenExpiresAt  string `dynamodbav:"accessTokenExpiresAt,omitempty"`
+	RefreshTokenExpiresAt string `dynamodbav:"refreshTokenExpiresAt,omitempty"`
+	InstalledAt           string `dynamodbav:"installedAt"`
+	UpdatedAt             string `dynamodbav:"updatedAt"`
+	UninstalledAt         string `dynamodbav:"uninstalledAt,omitempty"`
+	RefreshLeaseUntil     string `dynamodbav:"refreshLeaseUntil,omitempty"`
+	Version               int64  `dynamodbav:"version"`
+}
+
+func shopConnectionFromItem(it shopTokenItem) (ShopConnection, error) {
+	c := ShopConnection{
+		TenantID: it.TenantID, Shop: it.Shop, Status: ConnectionStatus(it.Status),
+		Tokens:  ShopTokens{AccessToken: it.AccessToken, RefreshToken: it.RefreshToken, Scopes: it.Scopes},
+		Version: it.Version,
+	}
+	var err error
+	if c.Tokens.AccessTokenExpiresAt, err = parseTimePtr(it.AccessTokenExpiresAt); err != nil {
+		return ShopConnection{}, err
+	}
+	if c.Tokens.RefreshTokenExpiresAt, err = parseTimePtr(it.RefreshTokenExpiresAt); err != nil {
+		return ShopConnection{}, err
+	}
+	if c.InstalledAt, err = parseTime(it.InstalledAt); err != nil {
+		return ShopConnection{}, err
+	}
+	if c.UpdatedAt, err = parseTime(it.UpdatedAt); err != nil {
+		return ShopConnection{}, err
+	}
+	if c.UninstalledAt, err = parseTimePtr(it.UninstalledAt); err != nil {
+		return ShopConnection{}, err
+	}
+	if c.RefreshLeaseUntil, err = parseTimePtr(it.RefreshLeaseUntil); err != nil {
+		return ShopConnection{}, err
+	}
+	return c, nil
+}
+
+// oauthStateItem: PK OAUTHSTATE#<nonce>, SK OAUTHSTATE. ExpiresAt (epoch
+// seconds) is the TTL attribute: DynamoDB deletes unused states, and the
+// consuming delete's condition refuses expired ones TTL has not reached yet.
+type oauthStateItem struct {
+	PK        string `dynamodbav:"PK"`
+	SK        string `dynamodbav:"SK"`
+	Type      string `dynamodbav:"type"`
+	TenantID  string `dynamodbav:"tenantId"`
+	Shop      string `dynamodbav:"shop"`
+	Online    bool   `dynamodbav:"online,omitempty"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+func oauthStateToItem(st OAuthState) oauthStateItem {
+	return oauthStateItem{
+		PK: OAuthStatePK(st.Nonce), SK: OAuthStateSK(), Type: typeOAuthState,
+		TenantID: st.TenantID, Shop: st.Shop, Online: st.Online, ExpiresAt: st.ExpiresAt.Unix(),
+	}
+}
+
+func oauthStateFromItem(nonce string, it oauthStateItem) OAuthState {
+	return OAuthState{Nonce: nonce, TenantID: it.TenantID, Shop: it.Shop, Online: it.Online, ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC()}
+}

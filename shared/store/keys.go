@@ -16,6 +16,8 @@ import "strings"
 //	TENANT#<tenant>     APIKEY#<keyId>           an API key (with its hash)
 //	SHOP#<domain>       SHOP                     guard: the one tenant owning a shop
 //	KEYHASH#<sha256>    KEYHASH                  lookup: hash -> tenant, key, scopes
+//	TENANT#<tenant>     SHOPTOKEN#<domain>       a connected shop's sealed Shopify tokens
+//	OAUTHSTATE#<nonce>  OAUTHSTATE               a one-time OAuth install state (TTL)
 //
 // Everything a tenant owns sits under PK TENANT#<tenant>. SHOP# and KEYHASH#
 // items are global lookup items that carry the tenant id as an attribute.
@@ -25,6 +27,7 @@ const (
 	prefixTenant  = "TENANT" + sep
 	prefixShop    = "SHOP" + sep
 	prefixKeyHash = "KEYHASH" + sep
+	prefixState   = "OAUTHSTATE" + sep
 
 	skTenant  = "TENANT"
 	skGroup   = "GROUP"
@@ -32,6 +35,10 @@ const (
 	skAPIKeys = "APIKEY" + sep
 	skShop    = "SHOP"
 	skKeyHash = "KEYHASH"
+	// skShopTokens must not start with GROUP or APIKEY#: the group and key
+	// queries read those prefixes of the tenant's partition.
+	skShopTokens = "SHOPTOKEN" + sep
+	skState      = "OAUTHSTATE"
 
 	// gsi1Tenants is the GSI1 partition listing every tenant (operator use).
 	gsi1Tenants = "TENANTS"
@@ -73,6 +80,19 @@ func KeyHashPK(hash string) string { return prefixKeyHash + hash }
 
 // KeyHashSK is the sort key of the key hash lookup item.
 func KeyHashSK() string { return skKeyHash }
+
+// ShopTokenSK is the sort key of a connected shop's tokens under its tenant.
+func ShopTokenSK(domain string) string { return skShopTokens + domain }
+
+// ShopTokenPrefix is the sort key prefix of a tenant's shop connections.
+func ShopTokenPrefix() string { return skShopTokens }
+
+// OAuthStatePK is the partition of a one-time OAuth state nonce. It is a
+// global item: the callback knows only the nonce; the tenant is an attribute.
+func OAuthStatePK(nonce string) string { return prefixState + nonce }
+
+// OAuthStateSK is the sort key of an OAuth state item.
+func OAuthStateSK() string { return skState }
 
 // TenantsGSI1PK is the GSI1 partition key every tenant item carries, so
 // operators can list tenants without a Scan.
