@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -54,12 +55,16 @@ func (b *leakyBucket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			`"extensions":{"cost":{"requestedQueryCost":%g,"actualQueryCost":null,"throttleStatus":{"maximumAvailable":%g,"currentlyAvailable":%g,"restoreRate":%g}}}}`,
 			cost, b.max, b.level, b.restore)
 	} else {
-		b.level -= cost
-		b.consumed += cost
+		// Like Shopify: the requested cost must be available; the actual
+		// cost (here 70% of it: fewer objects than `first:` asked for) is
+		// what is charged once the query has run.
+		actual := math.Round(cost * 0.7)
+		b.level -= actual
+		b.consumed += actual
 		b.served++
 		body = fmt.Sprintf(`{"data":{"shop":{"name":"Demo"}},`+
 			`"extensions":{"cost":{"requestedQueryCost":%g,"actualQueryCost":%g,"throttleStatus":{"maximumAvailable":%g,"currentlyAvailable":%g,"restoreRate":%g}}}}`,
-			cost, cost, b.max, b.level, b.restore)
+			cost, actual, b.max, b.level, b.restore)
 	}
 	b.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
@@ -132,13 +137,12 @@ func TestPacingSharedBudget(t *testing.T) {
 	}
 	bucket.mu.Lock()
 	defer bucket.mu.Unlock()
-	// Points that came from restoration: consumption minus what the bucket
-	// held at the start, plus what it still holds.
-	level := min(bucket.max, bucket.level+bucket.restore*time.Since(bucket.at).Seconds())
-	fromRestore := bucket.consumed - startLvl + level
-	ratio := fromRestore / (restore * elapsed.Seconds())
-	t.Logf("%d callers, %v: %d queries, %.0f points consumed (%.1f points/s), server THROTTLED %d; restored points used: %.2f of the restore rate",
-		callers, elapsed.Round(time.Millisecond), bucket.served, bucket.consumed, bucket.consumed/elapsed.Seconds(), bucket.throttled, ratio)
+	// Throughput as a ratio of the restore rate: points consumed beyond what
+	// the bucket held at the start, per second, over the restore rate. The
+	// shortfall from 1 is what pacing left unspent in the bucket.
+	ratio := (bucket.consumed - startLvl) / (restore * elapsed.Seconds())
+	t.Logf("%d callers, %v: %d queries, %.0f points consumed (%.1f points/s incl. the %.0f the bucket started with), server THROTTLED %d; throughput %.2f of the restore rate",
+		callers, elapsed.Round(time.Millisecond), bucket.served, bucket.consumed, bucket.consumed/elapsed.Seconds(), startLvl, bucket.throttled, ratio)
 	if bucket.throttled != 0 {
 		t.Logf("note: the server throttled %d attempts that pacing let through", bucket.throttled)
 	}
