@@ -512,3 +512,45 @@ func TestGraphQLPacingMissIsNotATry(t *testing.T) {
 		t.Errorf("known cost, THROTTLED: %v after %d requests", err, srv2.count())
 	}
 }
+
+func TestRESTPageInfo(t *testing.T) {
+	link := `<https://demo.myshopify.com/admin/api/2026-10/products.json?limit=50&page_info=eyJkaXJlY3Rpb24iOiJwcmV2In0>; rel="previous", ` +
+		`<https://demo.myshopify.com/admin/api/2026-10/products.json?limit=50&page_info=eyJkaXJlY3Rpb24iOiJuZXh0In0>; rel="next"`
+	tests := []struct {
+		name string
+		link string
+		want PageInfo
+	}{
+		{"both", link, PageInfo{
+			Previous: map[string][]string{"limit": {"50"}, "page_info": {"eyJkaXJlY3Rpb24iOiJwcmV2In0"}},
+			Next:     map[string][]string{"limit": {"50"}, "page_info": {"eyJkaXJlY3Rpb24iOiJuZXh0In0"}},
+		}},
+		{"none", "", PageInfo{}},
+		{"garbage", `nonsense; rel=next, <%zz>; rel="next"`, PageInfo{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &RESTResponse{Header: http.Header{"Link": {tt.link}}}
+			if diff := cmp.Diff(tt.want, r.PageInfo()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDeprecationsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	ctx := platform.WithRequestID(context.Background(), slog.New(slog.NewJSONHandler(&logs, nil)), "req-1")
+	srv := &scripted{steps: []step{status(200, `{"data":{}}`,
+		"X-Shopify-API-Deprecated-Reason", "https://shopify.dev/api/admin-graphql/usage/deprecation",
+		"X-Shopify-API-Version", "2025-10")}}
+	c := newTestClient(t, srv, Config{})
+	if _, err := c.GraphQL(ctx, "{ shop { name } }", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"shopify deprecated API usage", "shopify served another API version", `"served":"2025-10"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %q:\n%s", want, logs.String())
+		}
+	}
+}

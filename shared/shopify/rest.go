@@ -77,7 +77,7 @@ func (c *Client) rest(ctx context.Context, method string, req RESTRequest) (*RES
 	var body []byte
 	ctype := req.Type
 	if ctype == "" {
-		ctype = "application/json"
+		ctype = DataTypeJSON
 	}
 	if method == http.MethodPost || method == http.MethodPut {
 		switch d := req.Data.(type) {

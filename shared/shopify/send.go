@@ -7,7 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
+
+	"github.com/flux-platform/flux/shared/platform"
 )
 
 // maxResponseBytes bounds what is read of one answer: Admin API pages are a
@@ -49,7 +52,21 @@ func (c *Client) send(ctx context.Context, method, rawURL string, body []byte, c
 	if len(b) > maxResponseBytes {
 		return nil, fmt.Errorf("shopify response over %d bytes", maxResponseBytes)
 	}
+	c.warnDeprecated(ctx, req, resp.Header)
 	return &rawResponse{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// warnDeprecated logs what Shopify flags as deprecated (a field or endpoint
+// going away in a later version) and a version fallback (Shopify serves the
+// oldest supported version when the requested one is no longer supported),
+// so an upgrade is planned before it is forced. As Shopify's libraries do.
+func (c *Client) warnDeprecated(ctx context.Context, req *http.Request, h http.Header) {
+	if reason := h.Get("X-Shopify-API-Deprecated-Reason"); reason != "" {
+		platform.Log(ctx).Warn("shopify deprecated API usage", "shop", c.shop, "path", req.URL.Path, "reason", reason)
+	}
+	if served := h.Get("X-Shopify-API-Version"); served != "" && !strings.Contains(req.URL.Path, "/"+served+"/") {
+		platform.Log(ctx).Warn("shopify served another API version", "shop", c.shop, "path", req.URL.Path, "served", served)
+	}
 }
 
 // scrubURLError drops the query string from a *url.Error so that nothing a
