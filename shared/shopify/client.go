@@ -113,8 +113,12 @@ func (c *Client) APIVersion() string { return c.version }
 // Throttle is the budget the client paces with.
 func (c *Client) Throttle() *Throttle { return c.throttle }
 
-// String names the client without its token.
-func (c *Client) String() string { return "shopify.Client{" + c.shop + " " + c.version + "}" }
+// String names the client without its token. Value receivers, so that a
+// Client printed by value (%v, %+v, %#v) is redacted too.
+func (c Client) String() string { return "shopify.Client{" + c.shop + " " + c.version + "}" }
+
+// GoString keeps %#v from printing the token.
+func (c Client) GoString() string { return c.String() }
 
 // apiURL is the URL of path ("graphql", "products/123") under the version root.
 func (c *Client) apiURL(version, path string) string {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -119,7 +120,7 @@ func TestNewValidates(t *testing.T) {
 			}
 		})
 	}
-	c, err := New(Session{Shop: "Demo-Source.myshopify.com", AccessToken: "x"}, Config{})
+	c, err := New(Session{Shop: "Demo-Source.myshopify.com", AccessToken: testToken}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +130,10 @@ func TestNewValidates(t *testing.T) {
 	if got := c.apiURL(c.version, "graphql"); got != "https://"+testShop+"/admin/api/"+DefaultAPIVersion+"/graphql.json" {
 		t.Errorf("default URL %q", got)
 	}
-	if strings.Contains(c.String(), "x") && strings.Contains(c.String(), "token") {
-		t.Errorf("String() %q", c.String())
+	for _, out := range []string{c.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", *c), fmt.Sprintf("%#v", *c)} {
+		if strings.Contains(out, testToken) {
+			t.Errorf("client printed with its token: %s", out)
+		}
 	}
 }
 

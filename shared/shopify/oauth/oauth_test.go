@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -478,5 +479,14 @@ func TestTokenErrors(t *testing.T) {
 	unreachable := testApp("http://127.0.0.1:1")
 	if _, err := unreachable.Refresh(ctx, "demo.myshopify.com", "shprt_x"); platform.KindOf(err) != platform.KindUnavailable {
 		t.Errorf("unreachable: %v", err)
+	}
+}
+
+func TestAppNeverPrintsSecret(t *testing.T) {
+	a := testApp("")
+	for _, out := range []string{a.String(), fmt.Sprintf("%v", a), fmt.Sprintf("%+v", *a), fmt.Sprintf("%#v", *a)} {
+		if strings.Contains(out, "hush") || !strings.Contains(out, "api-key-1") {
+			t.Errorf("printed: %s", out)
+		}
 	}
 }
