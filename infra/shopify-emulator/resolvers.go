@@ -19,6 +19,7 @@ type reqState struct {
 	apiVersion string
 	events     []webhookEvent
 	bulkStarts []*BulkOperation
+	after      []func() // run in the background once the request released the shop
 }
 
 type reqKey struct{}

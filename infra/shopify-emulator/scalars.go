@@ -91,3 +91,28 @@ func unmarshalDecimal(in any, out *string) error {
 	}
 	return nil
 }
+
+// UnsignedInt64 is a 64-bit unsigned integer sent as a string.
+type UnsignedInt64 string
+
+// ImplementsGraphQLType maps the type to the schema scalar.
+func (UnsignedInt64) ImplementsGraphQLType(name string) bool { return name == "UnsignedInt64" }
+
+// UnmarshalGraphQL accepts a string or a number.
+func (u *UnsignedInt64) UnmarshalGraphQL(in any) error {
+	switch v := in.(type) {
+	case string:
+		*u = UnsignedInt64(v)
+	case float64:
+		*u = UnsignedInt64(fmt.Sprintf("%.0f", v))
+	case int32:
+		*u = UnsignedInt64(fmt.Sprint(v))
+	case int64:
+		*u = UnsignedInt64(fmt.Sprint(v))
+	case int:
+		*u = UnsignedInt64(fmt.Sprint(v))
+	default:
+		return fmt.Errorf("expected an unsigned integer, got %T", in)
+	}
+	return nil
+}

@@ -82,6 +82,7 @@ type Server struct {
 	tokens  map[string]issuedToken // tokens issued by OAuth
 	oauth   *oauthState
 
+	uploads       uploadStore
 	faults        *faultSet
 	deliveries    deliveryLog
 	webhookClient *http.Client
@@ -142,6 +143,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		work:  make(chan func(context.Context), 256),
 		oauth: newOAuthState(),
 	}
+	s.uploads.files = map[string]upload{}
 	for _, v := range opts.Versions {
 		s.versions[v] = true
 	}
@@ -256,6 +258,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		shopHint = normalizeShop(shopHint)
 	}
 	switch {
+	case strings.HasPrefix(path, "/_emulator/uploads/"):
+		s.serveUpload(w, r, strings.TrimPrefix(path, "/_emulator/uploads/"))
 	case strings.HasPrefix(path, "/_emulator/"):
 		s.serveControl(w, r, strings.TrimPrefix(path, "/_emulator"))
 	case path == "/admin/oauth/authorize":
@@ -531,6 +535,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, shop *shop
 	if len(state.events) > 0 {
 		events := state.events
 		s.enqueue(func(ctx context.Context) { s.deliver(ctx, events) })
+	}
+	for _, fn := range state.after {
+		fn := fn
+		s.enqueue(func(context.Context) { fn() })
 	}
 	for _, b := range state.bulkStarts {
 		b := b

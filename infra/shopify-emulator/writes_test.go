@@ -1,0 +1,161 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/base64"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWriteMutations(t *testing.T) {
+	e := newEnv(t, Options{})
+	sh := e.srv.shop(ProductionShop)
+	theme := sh.themes[0].gid()
+	blog := sh.blogs[0].gid()
+	tests := []struct {
+		name   string
+		query  string
+		vars   map[string]any
+		path   []any
+		expect string
+	}{
+		{"productSet creates with options, variants, metafields, files", `mutation($in: ProductSetInput!) { productSet(input: $in) {
+			product { handle status options { name values } variants(first: 10) { nodes { title sku price selectedOptions { name value } } }
+			  metafields(first: 5) { nodes { namespace key value type } } media(first: 5) { nodes { alt } } }
+			userErrors { field message code } } }`,
+			map[string]any{"in": map[string]any{"title": "Deployed Tee", "handle": "deployed-tee", "status": "ACTIVE",
+				"productOptions": []any{map[string]any{"name": "Size", "values": []any{map[string]any{"name": "S"}, map[string]any{"name": "M"}}}},
+				"variants": []any{
+					map[string]any{"optionValues": []any{map[string]any{"optionName": "Size", "name": "S"}}, "price": "20.00", "sku": "DT-S"},
+					map[string]any{"optionValues": []any{map[string]any{"optionName": "Size", "name": "M"}}, "price": "21.00", "sku": "DT-M"}},
+				"metafields": []any{map[string]any{"namespace": "custom", "key": "material", "type": "single_line_text_field", "value": "Cotton"}},
+				"files":      []any{map[string]any{"originalSource": "https://cdn.example/tee.jpg", "alt": "Tee", "contentType": "IMAGE"}}}},
+			[]any{"productSet", "product", "variants", "nodes", 1, "sku"}, "DT-M"},
+		{"productSet upserts by handle", `mutation($in: ProductSetInput!, $id: ProductSetIdentifiers) { productSet(input: $in, identifier: $id) { product { handle title variants(first: 5) { nodes { title } } } userErrors { code } } }`,
+			map[string]any{"id": map[string]any{"handle": "deployed-tee"}, "in": map[string]any{"title": "Deployed Tee v2"}},
+			[]any{"productSet", "product", "title"}, "Deployed Tee v2"},
+		{"productSet bad option value", `mutation($in: ProductSetInput!) { productSet(input: $in) { product { id } userErrors { field code } } }`,
+			map[string]any{"in": map[string]any{"title": "Bad", "productOptions": []any{map[string]any{"name": "Size", "values": []any{map[string]any{"name": "S"}}}},
+				"variants": []any{map[string]any{"optionValues": []any{map[string]any{"optionName": "Size", "name": "XL"}}}}}},
+			[]any{"productSet", "userErrors", 0, "code"}, "INVALID_VARIANT"},
+		{"metafieldsSet owner that cannot hold metafields", `mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { metafields { id } userErrors { field code elementIndex } } }`,
+			map[string]any{"m": []any{map[string]any{"ownerId": "gid://shopify/Shop/8", "namespace": "x", "key": "y", "type": "number_integer", "value": "nope"}}},
+			[]any{"metafieldsSet", "userErrors", 0, "code"}, "INVALID"},
+		{"collectionCreate smart", `mutation { collectionCreate(input: {title: "Tees", ruleSet: {appliedDisjunctively: false, rules: [{column: TITLE, relation: CONTAINS, condition: "Tee"}]}}) {
+			collection { handle ruleSet { rules { column relation condition } } productsCount { count } } userErrors { field message } } }`,
+			nil, []any{"collectionCreate", "collection", "ruleSet", "rules", 0, "column"}, "TITLE"},
+		{"metaobjectDefinitionCreate", `mutation { metaobjectDefinitionCreate(definition: {type: "designer", name: "Designer", displayNameKey: "name",
+			fieldDefinitions: [{key: "name", name: "Name", type: "single_line_text_field", required: true}, {key: "years", type: "number_integer"}]}) {
+			metaobjectDefinition { type fieldDefinitions { key type { name category } } } userErrors { code } } }`,
+			nil, []any{"metaobjectDefinitionCreate", "metaobjectDefinition", "fieldDefinitions", 1, "type", "category"}, "NUMBER"},
+		{"metaobjectUpsert creates", `mutation { metaobjectUpsert(handle: {type: "designer", handle: "ada"}, metaobject: {fields: [{key: "name", value: "Ada"}, {key: "years", value: "7"}]}) {
+			metaobject { handle displayName fields { key value } } userErrors { code elementKey } } }`,
+			nil, []any{"metaobjectUpsert", "metaobject", "displayName"}, "Ada"},
+		{"metaobjectUpsert unknown field", `mutation { metaobjectUpsert(handle: {type: "designer", handle: "ada"}, metaobject: {fields: [{key: "nope", value: "x"}]}) {
+			metaobject { handle } userErrors { code elementKey } } }`,
+			nil, []any{"metaobjectUpsert", "userErrors", 0, "code"}, "UNDEFINED_OBJECT_FIELD"},
+		{"metaobjectCreate missing required", `mutation { metaobjectCreate(metaobject: {type: "designer", fields: [{key: "years", value: "1"}]}) { metaobject { id } userErrors { code elementKey } } }`,
+			nil, []any{"metaobjectCreate", "userErrors", 0, "code"}, "OBJECT_FIELD_REQUIRED"},
+		{"metafieldDefinitionCreate", `mutation { metafieldDefinitionCreate(definition: {name: "Material", namespace: "custom", key: "material", type: "single_line_text_field", ownerType: PRODUCT, pin: true}) {
+			createdDefinition { namespace key pinnedPosition type { category } } userErrors { code } } }`,
+			nil, []any{"metafieldDefinitionCreate", "createdDefinition", "type", "category"}, "TEXT"},
+		{"metafieldDefinitionCreate taken", `mutation { metafieldDefinitionCreate(definition: {name: "Material", namespace: "custom", key: "material", type: "single_line_text_field", ownerType: PRODUCT}) {
+			createdDefinition { id } userErrors { code } } }`,
+			nil, []any{"metafieldDefinitionCreate", "userErrors", 0, "code"}, "TAKEN"},
+		{"articleCreate", `mutation($blog: ID) { articleCreate(article: {blogId: $blog, title: "Launch", body: "<p>Hi</p>", author: {name: "Ava"}, isPublished: true, tags: ["news"]}) {
+			article { handle isPublished blog { handle } author { name } } userErrors { code } } }`,
+			map[string]any{"blog": blog}, []any{"articleCreate", "article", "handle"}, "launch"},
+		{"blogCreate", `mutation { blogCreate(blog: {title: "Journal", commentPolicy: CLOSED}) { blog { handle commentPolicy } userErrors { code } } }`,
+			nil, []any{"blogCreate", "blog", "commentPolicy"}, "CLOSED"},
+		{"menuCreate nested", `mutation { menuCreate(title: "Side", handle: "side", items: [{title: "Shop", type: HTTP, url: "/collections/all", items: [{title: "Tees", type: HTTP, url: "/collections/tees"}]}]) {
+			menu { handle items { title items { title url } } } userErrors { code } } }`,
+			nil, []any{"menuCreate", "menu", "items", 0, "items", 0, "url"}, "/collections/tees"},
+		{"menuCreate taken", `mutation { menuCreate(title: "Main", handle: "main-menu", items: []) { menu { id } userErrors { code } } }`,
+			nil, []any{"menuCreate", "userErrors", 0, "code"}, "TAKEN"},
+		{"themeFilesUpsert", `mutation($t: ID!, $b: String!) { themeFilesUpsert(themeId: $t, files: [{filename: "snippets/new.liquid", body: {type: TEXT, value: "hi"}}, {filename: "assets/x.css", body: {type: BASE64, value: $b}}]) {
+			upsertedThemeFiles { filename } userErrors { code filename } } }`,
+			map[string]any{"t": theme, "b": base64.StdEncoding.EncodeToString([]byte("body{}"))}, []any{"themeFilesUpsert", "upsertedThemeFiles", 1, "filename"}, "assets/x.css"},
+		{"themeFilesUpsert bad name", `mutation($t: ID!) { themeFilesUpsert(themeId: $t, files: [{filename: "../etc/passwd", body: {type: TEXT, value: "x"}}]) { upsertedThemeFiles { filename } userErrors { code filename } } }`,
+			map[string]any{"t": theme}, []any{"themeFilesUpsert", "userErrors", 0, "code"}, "INVALID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.clock.Advance(time.Minute)
+			d := e.gql(ProductionToken, tt.query, tt.vars).mustData(t)
+			if got := str(d, tt.path...); got != tt.expect {
+				t.Errorf("%v = %q, want %q\n%v", tt.path, got, tt.expect, d)
+			}
+		})
+	}
+	// The writes are visible to reads.
+	d := e.gql(ProductionToken, `{ products(first: 5) { nodes { handle variants(first: 5) { nodes { sku } } } }
+	  collections(first: 5) { nodes { handle productsCount { count } } }
+	  theme: themes(first: 1) { nodes { files(filenames: ["assets/x.css"]) { nodes { body { ... on OnlineStoreThemeFileBodyText { content } } } } } } }`, nil).mustData(t)
+	if str(d, "products", "nodes", 0, "handle") != "deployed-tee" || str(d, "collections", "nodes", 0, "handle") != "tees" ||
+		get(d, "collections", "nodes", 0, "productsCount", "count") != 1.0 ||
+		str(d, "theme", "nodes", 0, "files", "nodes", 0, "body", "content") != "body{}" {
+		t.Errorf("reads after writes: %v", d)
+	}
+}
+
+func TestStagedUploadAndFileCreate(t *testing.T) {
+	e := newEnv(t, Options{})
+	d := e.gql(ProductionToken, `mutation { stagedUploadsCreate(input: [{resource: FILE, filename: "guide.pdf", mimeType: "application/pdf", httpMethod: POST}]) {
+	  stagedTargets { url resourceUrl parameters { name value } } userErrors { message } } }`, nil).mustData(t)
+	target := get(d, "stagedUploadsCreate", "stagedTargets", 0)
+	// Upload as Shopify's docs do: the parameters as form fields, then the file.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	params, _ := get(target, "parameters").([]any)
+	for _, p := range params {
+		_ = mw.WriteField(str(p, "name"), str(p, "value"))
+	}
+	fw, _ := mw.CreateFormFile("file", "guide.pdf")
+	_, _ = fw.Write([]byte("%PDF-1.4 emulator"))
+	mw.Close()
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", str(target, "url"), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("upload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	d = e.gql(ProductionToken, `mutation($src: String!) { fileCreate(files: [{originalSource: $src, alt: "Guide", contentType: FILE}]) {
+	  files { id fileStatus alt ... on GenericFile { url mimeType originalFileSize } } userErrors { code message } } }`,
+		map[string]any{"src": str(target, "resourceUrl")}).mustData(t)
+	f := get(d, "fileCreate", "files", 0)
+	if str(f, "mimeType") != "application/pdf" || get(f, "originalFileSize") != float64(len("%PDF-1.4 emulator")) || str(f, "alt") != "Guide" {
+		t.Fatalf("fileCreate: %v", d)
+	}
+	got, err := http.Get(str(f, "url"))
+	if err != nil || got.StatusCode != 200 {
+		t.Fatalf("file url: %v %v", got, err)
+	}
+	got.Body.Close()
+	// An image goes UPLOADED → READY after the request.
+	d = e.gql(ProductionToken, `mutation { fileCreate(files: [{originalSource: "https://cdn.example/banner.png"}]) { files { id fileStatus ... on MediaImage { image { url } } } userErrors { code } } }`, nil).mustData(t)
+	img := get(d, "fileCreate", "files", 0)
+	if str(img, "fileStatus") != "UPLOADED" {
+		t.Errorf("new image status %q, want UPLOADED", str(img, "fileStatus"))
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		d = e.gql(ProductionToken, `query($id: ID!) { node(id: $id) { ... on MediaImage { fileStatus } } }`, map[string]any{"id": str(img, "id")}).mustData(t)
+		if str(d, "node", "fileStatus") == "READY" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("image never READY: %v", d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// fileCreate from an emulator upload URL that was never uploaded is refused.
+	d = e.gql(ProductionToken, `mutation($src: String!) { fileCreate(files: [{originalSource: $src}]) { files { id } userErrors { code } } }`,
+		map[string]any{"src": strings.Replace(str(target, "resourceUrl"), "guide.pdf", "missing.pdf", 1)}).mustData(t)
+	if str(d, "fileCreate", "userErrors", 0, "code") != "INVALID" {
+		t.Errorf("missing upload: %v", d)
+	}
+}
