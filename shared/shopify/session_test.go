@@ -261,3 +261,32 @@ func FuzzSessionFromPropertyArray(f *testing.F) {
 		}
 	})
 }
+
+func TestOnlineAccessUserJSON(t *testing.T) {
+	tests := []struct {
+		in   string
+		want OnlineAccessUser
+		err  bool
+	}{
+		{`{"id":902541635,"first_name":"John","email":"john@example.com","account_owner":true}`,
+			OnlineAccessUser{ID: 902541635, FirstName: "John", Email: "john@example.com", AccountOwner: true}, false},
+		{`{"id":"42","locale":"en"}`, OnlineAccessUser{ID: 42, Locale: "en"}, false},
+		{`{"first_name":"No id"}`, OnlineAccessUser{FirstName: "No id"}, false},
+		{`{"id":"x"}`, OnlineAccessUser{}, true},
+		{`{"id":1.5}`, OnlineAccessUser{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var got OnlineAccessUser
+			err := json.Unmarshal([]byte(tt.in), &got)
+			if (err != nil) != tt.err {
+				t.Fatalf("err = %v, want error %v", err, tt.err)
+			}
+			if !tt.err {
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}

@@ -72,10 +72,47 @@ func SignQuery(secret string, q url.Values) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// VerifyHMACQuery reports whether q carries exactly one `hmac` that is the
-// signature of its other parameters under secret. The comparison is
-// constant-time; an empty secret or a missing or malformed hmac never
-// verifies.
+// LegacyQueryMessage is the message as Shopify's OAuth documentation has
+// long described it: parameters except hmac and signature, sorted, "k=v"
+// joined with '&', where '%' and '&' are escaped (%25, %26) in names and
+// values and '=' (%3D) in names; an array parameter "ids[]" becomes
+// ids=["1", "2"], another repeated one joins its values with ','. Values
+// stay otherwise raw, so a `host` with '/' or '+' differs from QueryMessage.
+func LegacyQueryMessage(q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if k != "hmac" && k != "signature" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	esc := strings.NewReplacer("%", "%25", "&", "%26")
+	escKey := strings.NewReplacer("%", "%25", "&", "%26", "=", "%3D")
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		vs := q[k]
+		var v string
+		if name, isArray := strings.CutSuffix(k, "[]"); isArray {
+			quoted := make([]string, len(vs))
+			for i, x := range vs {
+				quoted[i] = `"` + x + `"`
+			}
+			k, v = name, "["+strings.Join(quoted, ", ")+"]"
+		} else {
+			v = strings.Join(vs, ",")
+		}
+		parts = append(parts, escKey.Replace(k)+"="+esc.Replace(v))
+	}
+	return strings.Join(parts, "&")
+}
+
+// VerifyHMACQuery reports whether q carries exactly one `hmac` (hex) that is
+// the HMAC-SHA256 under secret of its other parameters, canonicalized either
+// as QueryMessage (what Shopify's Node and Ruby libraries check) or as
+// LegacyQueryMessage (Shopify's documented rule). Both are unambiguous, and
+// the only difference one can pass off as the other is a space for a '+'.
+// The comparison is constant-time; an empty secret or a missing or malformed
+// hmac never verifies.
 func VerifyHMACQuery(secret string, q url.Values) bool {
 	if secret == "" || len(q["hmac"]) != 1 {
 		return false
@@ -84,9 +121,15 @@ func VerifyHMACQuery(secret string, q url.Values) bool {
 	if err != nil || len(got) != sha256.Size {
 		return false
 	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(QueryMessage(q)))
-	return hmac.Equal(got, m.Sum(nil))
+	ok := false
+	for _, msg := range []string{QueryMessage(q), LegacyQueryMessage(q)} {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte(msg))
+		// Both are computed and compared whatever the first gave: no timing
+		// difference tells which form matched.
+		ok = hmac.Equal(got, m.Sum(nil)) || ok
+	}
+	return ok
 }
 
 // DefaultTimestampTolerance is how far a redirect's `timestamp` may be from

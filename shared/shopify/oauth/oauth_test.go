@@ -2,6 +2,9 @@ package oauth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,6 +108,14 @@ func TestVerifyHMACQuery(t *testing.T) {
 		{"special characters", signed(func(v url.Values) { v.Set("state", "a b&c=d%e*~é") }), true},
 		{"repeated parameter", signed(func(v url.Values) { v["ids[]"] = []string{"2", "1"} }), true},
 		{"uppercase hex accepted", func() url.Values { v := signed(nil); v.Set("hmac", strings.ToUpper(v.Get("hmac"))); return v }(), true},
+		{"legacy form: raw '/' and '+' in host (the emulator, Shopify's docs)", legacySigned(url.Values{"code": {"c0de"}, "host": {"YWRt/aW4+c2hvcGlmeS5jb20"}, "shop": {"demo.myshopify.com"}, "timestamp": {"1764000000"}}), true},
+		{"legacy form: escaped & and %", legacySigned(url.Values{"state": {"a&b%c"}, "shop": {"demo.myshopify.com"}}), true},
+		{"legacy form: array parameter", legacySigned(url.Values{"ids[]": {"1", "2"}, "shop": {"demo.myshopify.com"}}), true},
+		{"legacy form tampered", func() url.Values {
+			v := legacySigned(url.Values{"host": {"YWRt/aW4"}, "shop": {"demo.myshopify.com"}})
+			v.Set("host", "YWRt/aW5")
+			return v
+		}(), false},
 		{"tampered value", func() url.Values { v := signed(nil); v.Set("shop", "evil.myshopify.com"); return v }(), false},
 		{"added parameter", func() url.Values { v := signed(nil); v.Set("extra", "1"); return v }(), false},
 		{"no hmac", func() url.Values { v := signed(nil); v.Del("hmac"); return v }(), false},
@@ -125,6 +136,21 @@ func TestVerifyHMACQuery(t *testing.T) {
 	}
 	if VerifyHMACQuery("", signed(nil)) || VerifyHMACQuery("other", signed(nil)) {
 		t.Error("verified with the wrong secret")
+	}
+}
+
+// legacySigned signs q the way Shopify's documentation describes.
+func legacySigned(q url.Values) url.Values {
+	m := hmac.New(sha256.New, []byte("hush"))
+	m.Write([]byte(LegacyQueryMessage(q)))
+	q.Set("hmac", hex.EncodeToString(m.Sum(nil)))
+	return q
+}
+
+func TestLegacyQueryMessage(t *testing.T) {
+	q := url.Values{"ids[]": {"1", "2"}, "a=b": {"x&y%z"}, "hmac": {"h"}, "host": {"YW/+"}}
+	if got, want := LegacyQueryMessage(q), `a%3Db=x%26y%25z&host=YW/+&ids=["1", "2"]`; got != want {
+		t.Errorf("LegacyQueryMessage = %q, want %q", got, want)
 	}
 }
 
