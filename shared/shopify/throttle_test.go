@@ -315,3 +315,20 @@ func TestThrottleSnapshots(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkThrottleReserveSettle is the pacing overhead of one call when the
+// budget covers it (the common case): one lock round trip each way.
+func BenchmarkThrottleReserveSettle(b *testing.B) {
+	th := NewThrottle(nil)
+	th.Observe(shopA, costOf(10, 1e9, 1e9, 1e9))
+	ctx := context.Background()
+	c := costOf(10, 1e9, 1e9, 1e9)
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := th.Reserve(ctx, shopA, 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.Settle("q", c, true)
+	}
+}
