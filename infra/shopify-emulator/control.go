@@ -159,11 +159,12 @@ func (s *Server) serveBulkResult(w http.ResponseWriter, domain, id string) {
 	sh.mu.RLock()
 	op, _ := sh.objects[n].(*BulkOperation)
 	var data []byte
+	done := false
 	if op != nil {
-		data = op.result
+		data, done = op.result, op.Status == "COMPLETED"
 	}
 	sh.mu.RUnlock()
-	if op == nil || op.Status != "COMPLETED" {
+	if !done {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "not found"})
 		return
 	}
