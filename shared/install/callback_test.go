@@ -175,7 +175,9 @@ func TestCallbackRefuses(t *testing.T) {
 		{"missing code", func(t *testing.T, f *callbackFixture) string { return f.signed(map[string]string{"code": ""}) }, 422, "VALIDATION_ERROR", true},
 		{"missing state", func(t *testing.T, f *callbackFixture) string { return f.signed(map[string]string{"state": ""}) }, 422, "VALIDATION_ERROR", true},
 		{"missing timestamp", func(t *testing.T, f *callbackFixture) string { return f.signed(map[string]string{"timestamp": ""}) }, 422, "VALIDATION_ERROR", true},
-		{"bad shop domain", func(t *testing.T, f *callbackFixture) string { return f.signed(map[string]string{"shop": "acme.example.com"}) }, 422, "VALIDATION_ERROR", true},
+		{"bad shop domain", func(t *testing.T, f *callbackFixture) string {
+			return f.signed(map[string]string{"shop": "acme.example.com"})
+		}, 422, "VALIDATION_ERROR", true},
 		{"duplicate state", func(t *testing.T, f *callbackFixture) string { return f.signed(nil) + "&state=" + f.cases.State }, 422, "VALIDATION_ERROR", true},
 		{"malformed hmac", func(t *testing.T, f *callbackFixture) string {
 			q, _ := url.ParseQuery(f.signed(nil))
