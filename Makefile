@@ -7,6 +7,7 @@ FUNCTIONS := \
 	AuthorizerFunction:authorizer \
 	GraphqlFunction:graphql \
 	GraphqlConfigFunction:graphql-config \
+	GraphqlStoresFunction:graphql-stores \
 	RestHealthFunction:rest-health \
 	RestHeartbeatFunction:rest-heartbeat
 

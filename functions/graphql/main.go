@@ -16,6 +16,7 @@ import (
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/platform/awsenv"
 	"github.com/flux-platform/flux/shared/rpc"
+	"github.com/flux-platform/flux/shared/stores"
 )
 
 func main() {
@@ -24,6 +25,7 @@ func main() {
 	slog.SetDefault(log)
 	env := platform.NewEnv()
 	configFunction := env.String("GROUP_FUNCTION_CONFIG")
+	storesFunction := env.String("GROUP_FUNCTION_STORES")
 	if err := env.Err(); err != nil {
 		log.Error("graphql init failed", "error", err.Error())
 		os.Exit(1)
@@ -35,7 +37,7 @@ func main() {
 	}
 	transport := rpc.LambdaInvoke{
 		Client:    awslambda.NewFromConfig(cfg),
-		Functions: map[string]string{configgroup.GroupName: configFunction},
+		Functions: map[string]string{configgroup.GroupName: configFunction, stores.GroupName: storesFunction},
 	}
 	h, err := graphql.NewHandler(graphql.Options{Transport: transport, Log: log})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/config/configgroup"
@@ -23,7 +24,9 @@ import (
 	"github.com/flux-platform/flux/shared/health"
 	"github.com/flux-platform/flux/shared/health/heartbeat"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/store"
+	"github.com/flux-platform/flux/shared/stores"
 )
 
 // Functions is the registry of the real functions.
@@ -32,6 +35,7 @@ func Functions() Registry {
 		"AuthorizerFunction":    buildAuthorizer,
 		"GraphqlFunction":       buildGraphql,
 		"GraphqlConfigFunction": buildGraphqlConfig,
+		"GraphqlStoresFunction": buildGraphqlStores,
 		"RestHealthFunction":    buildRestHealth,
 		"RestHeartbeatFunction": buildRestHeartbeat,
 	}
@@ -56,6 +60,7 @@ func buildAuthorizer(ctx context.Context, d Deps) (Handler, error) {
 func buildGraphql(ctx context.Context, d Deps) (Handler, error) {
 	transport, err := d.InProcess(ctx, map[string]string{
 		configgroup.GroupName: "GROUP_FUNCTION_CONFIG",
+		stores.GroupName:      "GROUP_FUNCTION_STORES",
 	})
 	if err != nil {
 		return nil, err
@@ -75,6 +80,47 @@ func buildGraphqlConfig(_ context.Context, d Deps) (Handler, error) {
 	}
 	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
 	return GroupHandler{configgroup.New(st, &auth.Keys{Store: st}, d.Log)}, nil
+}
+
+// functions/graphql-stores. Locally the shop tokens come from the
+// local-emulator token source (LocalEmulatorTokens) until the token service
+// lands: with SHOPIFY_BASE_URL pointing at the Shopify emulator, its demo
+// shops answer with the emulator's fixed development tokens; without it,
+// every store is "not connected" (and nothing reaches real Shopify).
+func buildGraphqlStores(_ context.Context, d Deps) (Handler, error) {
+	table := d.Env.String("TABLE_NAME")
+	cfg, err := stores.LoadConfig(d.Env)
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
+	var tokens stores.Tokens = stores.NotConnected{}
+	if cfg.BaseURL != "" {
+		tokens = LocalEmulatorTokens{}
+	}
+	return GroupHandler{stores.New(st, tokens, cfg, shopify.DefaultThrottle(), d.Log)}, nil
+}
+
+// LocalEmulatorTokens is the LOCAL-EMULATOR token source of the local stack
+// and nothing else: it knows only the Shopify emulator's demo shops and their
+// fixed, public development tokens (infra/shopify-emulator), whatever the
+// tenant. It is linked only into the local stack, never into a Lambda, and
+// is used only when SHOPIFY_BASE_URL points the stores group at the
+// emulator. The token service replaces it when it lands.
+type LocalEmulatorTokens struct{}
+
+// AccessToken implements stores.Tokens for the emulator's demo shops.
+func (LocalEmulatorTokens) AccessToken(_ context.Context, _, shop string) (string, error) {
+	if t, ok := emulatorDevTokens[shop]; ok {
+		return t, nil
+	}
+	return "", platform.E(platform.KindNotFound, "no emulator development token for "+shop)
+}
+
+var emulatorDevTokens = map[string]string{
+	emulator.SourceShop:     emulator.SourceToken,
+	emulator.ProductionShop: emulator.ProductionToken,
+	emulator.SecondShop:     emulator.SecondToken,
 }
 
 // functions/rest-health.

@@ -159,6 +159,7 @@ var actionsByFunction = map[string][]string{
 	"AuthorizerFunction":    {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
 	"GraphqlFunction":       {"lambda:InvokeFunction"},
 	"GraphqlConfigFunction": {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlStoresFunction": {"dynamodb:Query"},
 	"RestHealthFunction":    {"dynamodb:DescribeTable", "s3:ListBucket", "sqs:GetQueueAttributes"},
 	"RestHeartbeatFunction": nil,
 }
