@@ -37,6 +37,7 @@ func TestAuthVersionsAndShopResolution(t *testing.T) {
 		{"unsupported version", "/admin/api/2019-04/graphql.json", map[string]string{"X-Shopify-Access-Token": SourceToken}, 404, "", `{"errors":"Not Found"}`},
 		{"unknown shop", "/admin/api/2026-10/graphql.json", map[string]string{"Host": "nope.myshopify.com", "X-Shopify-Access-Token": SourceToken}, 404, "", `{"errors":"Not Found"}`},
 		{"unstable", "/admin/api/unstable/graphql.json", map[string]string{"X-Shopify-Access-Token": SourceToken}, 200, SourceShop, ""},
+		{"no version: the oldest supported", "/admin/api/graphql.json", map[string]string{"X-Shopify-Access-Token": SourceToken}, 200, SourceShop, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,5 +310,16 @@ func TestGoldenResponses(t *testing.T) {
 				t.Errorf("response differs from %s (-want +got):\n%s", path, diff)
 			}
 		})
+	}
+}
+
+func TestVariantInventoryFields(t *testing.T) {
+	e := newEnv(t, Options{})
+	v := e.srv.shop(SourceShop).products[0].variantList[0]
+	d := e.gql(SourceToken, `query($id: ID!) { productVariant(id: $id) { inventoryPolicy inventoryItem { id tracked sku } product { isGiftCard category { id } } } }`,
+		map[string]any{"id": v.gid()}).mustData(t)
+	if str(d, "productVariant", "inventoryPolicy") != "DENY" || !strings.HasPrefix(str(d, "productVariant", "inventoryItem", "id"), "gid://shopify/InventoryItem/") ||
+		str(d, "productVariant", "inventoryItem", "sku") != *v.Sku || get(d, "productVariant", "product", "category") != nil {
+		t.Errorf("variant: %v", d)
 	}
 }

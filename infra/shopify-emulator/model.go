@@ -264,6 +264,30 @@ func (p *Product) HasOnlyDefaultVariant() bool {
 	return len(p.variantList) == 1 && p.variantList[0].Title == "Default Title"
 }
 
+// IsGiftCard is false for the demo catalog.
+func (p *Product) IsGiftCard() bool { return false }
+
+// RequiresSellingPlan is false for the demo catalog.
+func (p *Product) RequiresSellingPlan() bool { return false }
+
+// Category is unset (no taxonomy category) in the demo catalog.
+func (p *Product) Category() *TaxonomyCategory { return nil }
+
+// TaxonomyCategory is a product taxonomy category.
+type TaxonomyCategory struct {
+	ID       graphql.ID
+	Name     string
+	FullName string
+}
+
+// InventoryItem is a variant's inventory item.
+type InventoryItem struct {
+	ID               graphql.ID
+	Sku              *string
+	Tracked          bool
+	RequiresShipping bool
+}
+
 // Options returns the product's options.
 func (p *Product) Options(a struct{ First *int32 }) []*ProductOption {
 	if a.First != nil && int(*a.First) < len(p.optionList) {
@@ -414,6 +438,14 @@ func (v *ProductVariant) DisplayName() string { return v.product.Title + " - " +
 
 // InventoryQuantity returns the stock on hand.
 func (v *ProductVariant) InventoryQuantity() *int32 { n := v.inventory; return &n }
+
+// InventoryPolicy is DENY: no overselling.
+func (v *ProductVariant) InventoryPolicy() string { return "DENY" }
+
+// InventoryItem is the variant's inventory item (its id is derived from the variant's).
+func (v *ProductVariant) InventoryItem() *InventoryItem {
+	return &InventoryItem{ID: graphql.ID(fmt.Sprintf("gid://shopify/InventoryItem/%d", v.num+500_000_000)), Sku: v.Sku, Tracked: v.product.TracksInventory, RequiresShipping: true}
+}
 
 // AvailableForSale reports stock on hand.
 func (v *ProductVariant) AvailableForSale() bool { return v.inventory > 0 }
@@ -1360,3 +1392,7 @@ func (n *nodeR) ToWebhookSubscription() (*WebhookSubscription, bool) {
 	return to[*WebhookSubscription](n.v)
 }
 func (n *nodeR) ToBulkOperation() (*BulkOperation, bool) { return to[*BulkOperation](n.v) }
+func (n *nodeR) ToTaxonomyCategory() (*TaxonomyCategory, bool) {
+	return to[*TaxonomyCategory](n.v)
+}
+func (n *nodeR) ToInventoryItem() (*InventoryItem, bool) { return to[*InventoryItem](n.v) }

@@ -51,7 +51,9 @@ func randomToken(prefix string) string {
 }
 
 // OAuthHMAC computes the hmac Shopify adds to OAuth redirects: hex
-// HMAC-SHA256 of the query parameters other than hmac, sorted, as k=v joined by &.
+// HMAC-SHA256 of the query parameters other than hmac and signature, sorted
+// by name, each name and value form-encoded as URLSearchParams does (what
+// Shopify's Node and Ruby libraries verify), joined with '&'.
 func OAuthHMAC(secret string, q url.Values) string {
 	var keys []string
 	for k := range q {
@@ -62,11 +64,34 @@ func OAuthHMAC(secret string, q url.Values) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, k+"="+strings.Join(q[k], ","))
+		for _, v := range q[k] {
+			parts = append(parts, formEncode(k)+"="+formEncode(v))
+		}
 	}
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(strings.Join(parts, "&")))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// formEncode is the WHATWG application/x-www-form-urlencoded serializer:
+// ALPHA, DIGIT and *-._ stay, space is '+', any other byte is %XX.
+func formEncode(s string) string {
+	const hexdig = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '*', c == '-', c == '.', c == '_':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexdig[c>>4])
+			b.WriteByte(hexdig[c&15])
+		}
+	}
+	return b.String()
 }
 
 // serveAuthorize is GET /admin/oauth/authorize: the merchant approves at once,

@@ -350,6 +350,10 @@ const invalidTokenBody = `{"errors":"[API] Invalid API key or access token (unre
 
 func (s *Server) serveAdminAPI(w http.ResponseWriter, r *http.Request, rest, shopHint string) {
 	version, endpoint, _ := strings.Cut(rest, "/")
+	if endpoint == "" && version == "graphql.json" {
+		// No version in the path: Shopify answers with the oldest supported one.
+		version, endpoint = s.Versions()[0], "graphql.json"
+	}
 	if !s.versions[version] {
 		writeJSON(w, http.StatusNotFound, map[string]any{"errors": "Not Found"})
 		return
@@ -531,6 +535,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, shop *shop
 		"throttleStatus":     st,
 	}}
 	writeJSON(w, http.StatusOK, out)
+	s.opts.Logger.Debug("shopify-emulator graphql", "shop", shop.domain, "version", version,
+		"requested", requested, "actual", actual, "available", st.CurrentlyAvailable, "errors", len(resp.Errors))
 
 	if len(state.events) > 0 {
 		events := state.events
