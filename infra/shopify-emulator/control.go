@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // serveControl is the JSON control API under /_emulator/ (see README.md).
@@ -199,6 +201,8 @@ func (s *Server) controlShop(w http.ResponseWriter, r *http.Request, sh *shopDat
 		id := string(ws.ID())
 		sh.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]any{"id": id, "topic": topic, "callbackUrl": cb, "apiVersion": version})
+	case len(rest) == 2 && rest[0] == "webhooks" && rest[1] == "trigger" && r.Method == http.MethodPost:
+		s.triggerWebhook(w, sh, body)
 	case len(rest) == 1 && rest[0] == "objects" && r.Method == http.MethodPost:
 		typ, _ := body["type"].(string)
 		fields, _ := body["fields"].(map[string]any)
@@ -221,6 +225,51 @@ func (s *Server) controlShop(w http.ResponseWriter, r *http.Request, sh *shopDat
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no such control endpoint"})
 	}
+}
+
+// triggerWebhook sends a signed delivery of any topic (compliance topics such
+// as customers/redact, app/uninstalled, shop/update...) with the given payload:
+// to callbackUrl when given, else to the shop's subscribers of the topic.
+func (s *Server) triggerWebhook(w http.ResponseWriter, sh *shopData, body map[string]any) {
+	topic, _ := body["topic"].(string)
+	topic = strings.ToLower(strings.TrimSpace(topic))
+	if !strings.Contains(topic, "/") {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "topic must look like customers/redact"})
+		return
+	}
+	payload, ok := body["payload"].(map[string]any)
+	if !ok {
+		payload = map[string]any{}
+	}
+	raw, _ := json.Marshal(payload)
+	ev := webhookEvent{shop: sh.domain, topic: topic, payload: raw, triggered: time.Now().UTC()}
+	version, _ := body["apiVersion"].(string)
+	if version == "" {
+		version = s.opts.Versions[len(s.opts.Versions)-3]
+	}
+	if cb, _ := body["callbackUrl"].(string); cb != "" {
+		if u, err := url.Parse(cb); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": "callbackUrl must be an http(s) URL"})
+			return
+		}
+		ev.targets = []*WebhookSubscription{{Topic: strings.ToUpper(strings.ReplaceAll(topic, "/", "_")), CallbackUrl: URL(cb), version: version, base: base{kind: "WebhookSubscription"}}}
+	} else {
+		sh.mu.RLock()
+		enum := strings.ToUpper(strings.ReplaceAll(topic, "/", "_"))
+		for _, sub := range sh.webhooks {
+			if sub.Topic == enum {
+				ev.targets = append(ev.targets, sub)
+			}
+		}
+		sh.mu.RUnlock()
+	}
+	if len(ev.targets) == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": "no subscriber for " + topic + " and no callbackUrl"})
+		return
+	}
+	n := len(ev.targets)
+	s.enqueue(func(ctx context.Context) { s.deliver(ctx, []webhookEvent{ev}) })
+	writeJSON(w, http.StatusOK, map[string]any{"topic": topic, "deliveries": n})
 }
 
 func fstr(f map[string]any, k string) *string {

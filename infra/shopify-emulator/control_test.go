@@ -442,3 +442,26 @@ func TestOAuth(t *testing.T) {
 		t.Errorf("bad secret: %d", code)
 	}
 }
+
+func TestTriggerWebhook(t *testing.T) {
+	e := newEnv(t, Options{})
+	rcv := newReceiver(t)
+	code, out := e.control("POST", "/shops/demo-source/webhooks/trigger", map[string]any{
+		"topic": "customers/redact", "callbackUrl": rcv.srv.URL + "/gdpr",
+		"payload": map[string]any{"shop_id": 7, "shop_domain": SourceShop, "customer": map[string]any{"id": 1}, "orders_to_redact": []int{}},
+	})
+	if code != 200 || out["deliveries"] != 1.0 {
+		t.Fatalf("trigger: %d %v", code, out)
+	}
+	rcv.wait(t, 1)
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	req := rcv.got[0]
+	if req.Header.Get("X-Shopify-Topic") != "customers/redact" || req.Header.Get("X-Shopify-Hmac-Sha256") != Sign(DefaultAPISecret, rcv.body[0]) ||
+		!strings.Contains(string(rcv.body[0]), `"shop_domain":"demo-source.myshopify.com"`) {
+		t.Errorf("delivery: %v %s", req.Header, rcv.body[0])
+	}
+	if code, _ := e.control("POST", "/shops/demo-source/webhooks/trigger", map[string]any{"topic": "shop/redact"}); code != 404 {
+		t.Errorf("no subscriber and no callback: %d", code)
+	}
+}
