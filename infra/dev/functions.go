@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -82,39 +83,52 @@ func buildGraphqlConfig(_ context.Context, d Deps) (Handler, error) {
 	return GroupHandler{configgroup.New(st, &auth.Keys{Store: st}, d.Log)}, nil
 }
 
-// functions/graphql-stores. Locally the shop tokens come from the
-// local-emulator token source (LocalEmulatorTokens) until the token service
-// lands: with SHOPIFY_BASE_URL pointing at the Shopify emulator, its demo
-// shops answer with the emulator's fixed development tokens; without it,
-// every store is "not connected" (and nothing reaches real Shopify).
-func buildGraphqlStores(_ context.Context, d Deps) (Handler, error) {
+// functions/graphql-stores. Tokens come from the token service when the
+// stack configures its key (TOKEN_LOCAL_KEY or TOKEN_KMS_KEY_ID, as for the
+// install callback). With SHOPIFY_BASE_URL pointing at the Shopify emulator,
+// the emulator's demo shops that are not connected fall back to the
+// LOCAL-EMULATOR token source (LocalEmulatorTokens). Without either, every
+// store is "not connected", and nothing reaches real Shopify.
+func buildGraphqlStores(ctx context.Context, d Deps) (Handler, error) {
 	table := d.Env.String("TABLE_NAME")
 	cfg, err := stores.LoadConfig(d.Env)
 	if err != nil {
 		return nil, err
 	}
+	tc, err := stores.LoadTokenConfig(d.Env)
+	if err != nil {
+		return nil, err
+	}
 	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
-	var tokens stores.Tokens = stores.NotConnected{}
+	tokens, err := tc.Tokens(ctx, st, kms.NewFromConfig(d.AWS), nil, cfg, d.Log)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.BaseURL != "" {
-		tokens = LocalEmulatorTokens{}
+		tokens = LocalEmulatorTokens{Next: tokens}
 	}
 	return GroupHandler{stores.New(st, tokens, cfg, shopify.DefaultThrottle(), d.Log)}, nil
 }
 
 // LocalEmulatorTokens is the LOCAL-EMULATOR token source of the local stack
-// and nothing else: it knows only the Shopify emulator's demo shops and their
-// fixed, public development tokens (infra/shopify-emulator), whatever the
+// and nothing else: for a shop Next does not hold a token for, it answers the
+// Shopify emulator's fixed, public development token of that shop, if it is
+// one of the emulator's demo shops (infra/shopify-emulator), whatever the
 // tenant. It is linked only into the local stack, never into a Lambda, and
-// is used only when SHOPIFY_BASE_URL points the stores group at the
-// emulator. The token service replaces it when it lands.
-type LocalEmulatorTokens struct{}
+// used only when SHOPIFY_BASE_URL points the stores group at the emulator,
+// so `make dev` can list the demo stores before anyone runs the install.
+type LocalEmulatorTokens struct{ Next stores.Tokens }
 
-// AccessToken implements stores.Tokens for the emulator's demo shops.
-func (LocalEmulatorTokens) AccessToken(_ context.Context, _, shop string) (string, error) {
-	if t, ok := emulatorDevTokens[shop]; ok {
-		return t, nil
+// AccessToken implements stores.Tokens.
+func (l LocalEmulatorTokens) AccessToken(ctx context.Context, tenantID, shop string) (string, error) {
+	t, err := l.Next.AccessToken(ctx, tenantID, shop)
+	if platform.KindOf(err) != platform.KindNotFound {
+		return t, err
 	}
-	return "", platform.E(platform.KindNotFound, "no emulator development token for "+shop)
+	if dev, ok := emulatorDevTokens[shop]; ok {
+		return dev, nil
+	}
+	return "", err
 }
 
 var emulatorDevTokens = map[string]string{

@@ -17,8 +17,10 @@ const DefaultTries = 3
 type Config struct {
 	// APIVersion is the Admin API version ("" means shopify.DefaultAPIVersion).
 	APIVersion string
-	// BaseURL, when set, is the origin every shop's Admin API is served from
-	// (the local Shopify emulator); the client then names the shop in the
+	// BaseURL, when set, is where every shop's Admin API is served from (the
+	// local Shopify emulator): an origin, or a URL with the placeholder
+	// {shop} ("http://127.0.0.1:8081/store/{shop}", the form the install
+	// functions read too). The client also names the shop in the
 	// X-Shopify-Shop-Domain header. "" means https://<shop>.
 	BaseURL string
 	// Tries is the number of attempts per Shopify call (0 means DefaultTries).
@@ -46,7 +48,7 @@ func LoadConfig(env *platform.Env) (Config, error) {
 	if err := shopify.ValidateAPIVersion(c.APIVersion); err != nil {
 		return Config{}, err
 	}
-	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+	if b := c.BaseURL; b != "" && !strings.HasPrefix(b, "http://") && !strings.HasPrefix(b, "https://") {
 		return Config{}, platform.E(platform.KindValidation, "SHOPIFY_BASE_URL must be an http(s) URL")
 	}
 	if c.Tries < 1 || c.Tries > 10 {
@@ -65,9 +67,19 @@ func (c Config) shopify(t *shopify.Throttle) shopify.Config {
 	if sc.Tries <= 0 {
 		sc.Tries = DefaultTries
 	}
-	if c.BaseURL != "" {
-		base := c.BaseURL
-		sc.BaseURL = func(string) string { return base }
-	}
+	sc.BaseURL = c.baseURL()
 	return sc
+}
+
+// ShopPlaceholder in SHOPIFY_BASE_URL is replaced by the shop's domain.
+const ShopPlaceholder = "{shop}"
+
+// baseURL is BaseURL as shopify.Config and oauth.App take it; nil for real
+// Shopify.
+func (c Config) baseURL() func(shop string) string {
+	if c.BaseURL == "" {
+		return nil
+	}
+	base := c.BaseURL
+	return func(shop string) string { return strings.ReplaceAll(base, ShopPlaceholder, shop) }
 }
