@@ -930,6 +930,7 @@ type DiscountNode struct {
 	Percentage             float64 // 0 when the discount is an amount
 	Amount                 string
 	codes                  []*DiscountRedeemCode
+	combines               DiscountCombinesWith
 }
 
 // Discount returns the discount itself, resolved by its kind.

@@ -59,6 +59,9 @@ func lookup(s *shopData, id graphql.ID) any {
 	if kind == "Shop" && n == s.shopNum {
 		return &ShopR{s}
 	}
+	if kind == "DiscountCodeNode" || kind == "DiscountAutomaticNode" {
+		return lookupDiscountView(s, kind, n)
+	}
 	obj := s.objects[n]
 	if obj == nil {
 		return nil
