@@ -465,3 +465,28 @@ func TestTriggerWebhook(t *testing.T) {
 		t.Errorf("no subscriber and no callback: %d", code)
 	}
 }
+
+func TestAccessScopes(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.srv.mu.Lock()
+	e.srv.tokens["shpat_limited"] = issuedToken{shop: SourceShop, scope: "read_products,write_content"}
+	e.srv.mu.Unlock()
+	r := e.gql("shpat_limited", `{ products(first: 1) { nodes { id } } menus(first: 1) { nodes { id } } blogs(first: 1) { nodes { id } } }`, nil)
+	if r.Status != 200 || get(r.Data, "products", "nodes", 0, "id") == nil || r.Data["menus"] != nil || get(r.Data, "blogs", "nodes", 0, "id") == nil {
+		t.Fatalf("partial data: %s", r.Raw)
+	}
+	if len(r.Errors) != 1 || get(r.Errors[0], "extensions", "code") != "ACCESS_DENIED" ||
+		r.Errors[0]["message"] != "Access denied for menus field. Required access: `read_online_store_navigation` access scope." {
+		t.Errorf("errors: %s", r.Raw)
+	}
+	before := len(e.srv.shop(SourceShop).products)
+	r = e.gql("shpat_limited", `mutation { productCreate(product: {title: "Nope"}) { product { id } } }`, nil)
+	if len(r.Errors) != 1 || get(r.Errors[0], "extensions", "requiredAccess") != "`write_products` access scope." || len(e.srv.shop(SourceShop).products) != before {
+		t.Errorf("mutation without scope: %s", r.Raw)
+	}
+	// write_content covers pages (read and write).
+	r = e.gql("shpat_limited", `mutation { pageCreate(page: {title: "Allowed"}) { page { id } userErrors { message } } }`, nil)
+	if len(r.Errors) > 0 || str(r.Data, "pageCreate", "page", "id") == "" {
+		t.Errorf("pageCreate with write_content: %s", r.Raw)
+	}
+}

@@ -498,16 +498,23 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, shop *shop
 	state := &reqState{srv: s, shop: shop, baseURL: baseURL(r), apiVersion: version}
 	ctx := context.WithValue(r.Context(), reqKey{}, state)
 	mutation := op != nil && op.Operation == ast.Mutation
-	if mutation {
+	denied := deniedRootFields(op, s.tokenScopes(r.Header.Get("X-Shopify-Access-Token")))
+	var resp *graphql.Response
+	switch {
+	case mutation && len(denied) > 0:
+		// Nothing runs when a mutation lacks its scope.
+		resp = &graphql.Response{Data: nullDenied(nil, denied)}
+	case mutation:
 		shop.mu.Lock()
-	} else {
-		shop.mu.RLock()
-	}
-	resp := s.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
-	if mutation {
+		resp = s.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
 		shop.mu.Unlock()
-	} else {
+	default:
+		shop.mu.RLock()
+		resp = s.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
 		shop.mu.RUnlock()
+		if len(denied) > 0 && len(resp.Errors) == 0 {
+			resp.Data = nullDenied(resp.Data, denied)
+		}
 	}
 
 	actual := requested
@@ -523,8 +530,18 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, shop *shop
 	st = bkt.refund(requested - actual)
 
 	out := map[string]any{}
-	if len(resp.Errors) > 0 {
-		out["errors"] = resp.Errors
+	var errs []any
+	if len(denied) > 0 {
+		errs = accessDeniedErrors(denied)
+		if mutation {
+			state.events, state.bulkStarts, state.after = nil, nil, nil
+		}
+	}
+	for _, e := range resp.Errors {
+		errs = append(errs, e)
+	}
+	if len(errs) > 0 {
+		out["errors"] = errs
 	}
 	if resp.Data != nil {
 		out["data"] = resp.Data
