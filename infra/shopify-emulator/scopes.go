@@ -15,7 +15,7 @@ var rootScopes = map[string]string{
 	"product": "read_products", "productByHandle": "read_products", "products": "read_products", "productsCount": "read_products",
 	"productVariant": "read_products", "collection": "read_products", "collectionByHandle": "read_products", "collections": "read_products",
 	"publications": "read_publications",
-	"page": "read_online_store_pages", "pages": "read_online_store_pages",
+	"page":         "read_online_store_pages", "pages": "read_online_store_pages",
 	"blog": "read_content", "blogs": "read_content", "article": "read_content", "articles": "read_content",
 	"menu": "read_online_store_navigation", "menus": "read_online_store_navigation",
 	"discountNode": "read_discounts", "discountNodes": "read_discounts",
@@ -34,7 +34,7 @@ var rootScopes = map[string]string{
 	"discountCodeDelete": "write_discounts", "discountAutomaticDelete": "write_discounts",
 	"metaobjectCreate": "write_metaobjects", "metaobjectUpdate": "write_metaobjects", "metaobjectUpsert": "write_metaobjects", "metaobjectDelete": "write_metaobjects",
 	"metaobjectDefinitionCreate": "write_metaobject_definitions",
-	"themeFilesUpsert": "write_themes", "themeFilesDelete": "write_themes",
+	"themeFilesUpsert":           "write_themes", "themeFilesDelete": "write_themes",
 	"stagedUploadsCreate": "write_files", "fileCreate": "write_files", "fileUpdate": "write_files", "fileDelete": "write_files",
 }
 
