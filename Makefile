@@ -9,6 +9,7 @@ FUNCTIONS := \
 	GraphqlConfigFunction:graphql-config \
 	GraphqlStoresFunction:graphql-stores \
 	RestHealthFunction:rest-health \
+	RestRateLimitsFunction:rest-rate-limits \
 	RestHeartbeatFunction:rest-heartbeat
 
 SHELL := /usr/bin/env bash

@@ -33,12 +33,13 @@ import (
 // Functions is the registry of the real functions.
 func Functions() Registry {
 	return Registry{
-		"AuthorizerFunction":    buildAuthorizer,
-		"GraphqlFunction":       buildGraphql,
-		"GraphqlConfigFunction": buildGraphqlConfig,
-		"GraphqlStoresFunction": buildGraphqlStores,
-		"RestHealthFunction":    buildRestHealth,
-		"RestHeartbeatFunction": buildRestHeartbeat,
+		"AuthorizerFunction":     buildAuthorizer,
+		"GraphqlFunction":        buildGraphql,
+		"GraphqlConfigFunction":  buildGraphqlConfig,
+		"GraphqlStoresFunction":  buildGraphqlStores,
+		"RestHealthFunction":     buildRestHealth,
+		"RestRateLimitsFunction": buildRestRateLimits,
+		"RestHeartbeatFunction":  buildRestHeartbeat,
 	}
 }
 
@@ -90,6 +91,25 @@ func buildGraphqlConfig(_ context.Context, d Deps) (Handler, error) {
 // LOCAL-EMULATOR token source (LocalEmulatorTokens). Without either, every
 // store is "not connected", and nothing reaches real Shopify.
 func buildGraphqlStores(ctx context.Context, d Deps) (Handler, error) {
+	g, err := storesGroup(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return GroupHandler{g.RPC(d.Log)}, nil
+}
+
+// functions/rest-rate-limits: the stores group's state, as graphql-stores.
+func buildRestRateLimits(ctx context.Context, d Deps) (Handler, error) {
+	g, err := storesGroup(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(stores.NewRateLimitsHandler(d.Log, g))), nil
+}
+
+// storesGroup is what functions/graphql-stores and functions/rest-rate-limits
+// build from their environment, with the local token source.
+func storesGroup(ctx context.Context, d Deps) (*stores.Group, error) {
 	table := d.Env.String("TABLE_NAME")
 	cfg, err := stores.LoadConfig(d.Env)
 	if err != nil {
@@ -107,7 +127,7 @@ func buildGraphqlStores(ctx context.Context, d Deps) (Handler, error) {
 	if cfg.BaseURL != "" {
 		tokens = LocalEmulatorTokens{Next: tokens}
 	}
-	return GroupHandler{stores.New(st, tokens, cfg, shopify.DefaultThrottle(), d.Log)}, nil
+	return stores.NewGroup(st, tokens, cfg, shopify.DefaultThrottle()), nil
 }
 
 // LocalEmulatorTokens is the LOCAL-EMULATOR token source of the local stack

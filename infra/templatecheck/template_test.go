@@ -156,12 +156,13 @@ func TestGlobals(t *testing.T) {
 // actionsByFunction is the exact IAM surface of each function: a change
 // here is a security review.
 var actionsByFunction = map[string][]string{
-	"AuthorizerFunction":    {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
-	"GraphqlFunction":       {"lambda:InvokeFunction"},
-	"GraphqlConfigFunction": {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-	"GraphqlStoresFunction": {"dynamodb:Query"},
-	"RestHealthFunction":    {"dynamodb:DescribeTable", "s3:ListBucket", "sqs:GetQueueAttributes"},
-	"RestHeartbeatFunction": nil,
+	"AuthorizerFunction":     {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
+	"GraphqlFunction":        {"lambda:InvokeFunction"},
+	"GraphqlConfigFunction":  {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlStoresFunction":  {"dynamodb:Query"},
+	"RestHealthFunction":     {"dynamodb:DescribeTable", "s3:ListBucket", "sqs:GetQueueAttributes"},
+	"RestRateLimitsFunction": {"dynamodb:Query"},
+	"RestHeartbeatFunction":  nil,
 }
 
 // Every function states its own inline policy: no managed policies, no SAM

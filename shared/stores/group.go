@@ -57,10 +57,20 @@ type Group struct {
 // process (nil: shopify.DefaultThrottle(), the process-wide one), so
 // concurrent requests of one warm function share each store's budget.
 func New(storage config.Storage, tokens Tokens, cfg Config, throttle *shopify.Throttle, log *slog.Logger) *rpc.Group {
+	return NewGroup(storage, tokens, cfg, throttle).RPC(log)
+}
+
+// NewGroup is the stores group's state, for New and for GET /api/rate-limits
+// (NewRateLimitsHandler). throttle nil means shopify.DefaultThrottle().
+func NewGroup(storage config.Storage, tokens Tokens, cfg Config, throttle *shopify.Throttle) *Group {
 	if throttle == nil {
 		throttle = shopify.DefaultThrottle()
 	}
-	g := &Group{storage: storage, tokens: tokens, cfg: cfg, throttle: throttle}
+	return &Group{storage: storage, tokens: tokens, cfg: cfg, throttle: throttle}
+}
+
+// RPC is the group's operations on the rpc contract.
+func (g *Group) RPC(log *slog.Logger) *rpc.Group {
 	return &rpc.Group{
 		Name: GroupName,
 		Log:  log,
@@ -101,12 +111,21 @@ func (g *Group) client(ctx context.Context, domain string) (*shopify.Client, err
 	if !inGroup(sg, domain) {
 		return nil, platform.E(platform.KindNotFound, "store "+domain+" not found in your store group")
 	}
-	token, err := g.tokens.AccessToken(ctx, caller.TenantID, domain)
-	if platform.KindOf(err) == platform.KindNotFound || (err == nil && token == "") {
+	return g.connect(ctx, caller.TenantID, domain)
+}
+
+// connect is a Shopify client for a shop of tenantID's group (the caller has
+// checked it is one) with Flux's access token for it.
+func (g *Group) connect(ctx context.Context, tenantID, domain string) (*shopify.Client, error) {
+	token, err := g.tokens.AccessToken(ctx, tenantID, domain)
+	switch {
+	case err == nil && token == "":
+		err = errors.New("empty access token")
+		fallthrough
+	case platform.KindOf(err) == platform.KindNotFound:
 		return nil, platform.Wrap(platform.KindUnavailable,
-			"store "+domain+" is not connected to Flux (no Shopify access token); install the app on it", err)
-	}
-	if err != nil {
+			"store "+domain+" is not connected to Flux (no Shopify access token); install the app on it", notConnected{err})
+	case err != nil:
 		return nil, fmt.Errorf("access token of %s: %w", domain, err)
 	}
 	c, err := shopify.New(shopify.Session{ID: shopify.OfflineSessionID(domain), Shop: domain, AccessToken: token},

@@ -1,0 +1,60 @@
+// Command rest-rate-limits answers GET /api/rate-limits: the Shopify cost
+// budget of every store of the caller's group, observed by a 1-point probe
+// query per store (shared/stores).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/platform/awsenv"
+	"github.com/flux-platform/flux/shared/shopify"
+	"github.com/flux-platform/flux/shared/store"
+	"github.com/flux-platform/flux/shared/stores"
+)
+
+func main() {
+	ctx := context.Background()
+	log := platform.NewLogger(os.Stdout)
+	slog.SetDefault(log)
+	h, err := build(ctx, log)
+	if err != nil {
+		log.Error("rest-rate-limits init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(platform.APIGatewayHandler(h))
+}
+
+func build(ctx context.Context, log *slog.Logger) (http.Handler, error) {
+	env := platform.NewEnv()
+	table := env.String("TABLE_NAME")
+	cfg, err := stores.LoadConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := stores.LoadTokenConfig(env)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsenv.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(dynamodb.NewFromConfig(awsCfg), table)
+	readSecret := func(ctx context.Context, name string) (string, error) {
+		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(awsCfg), name)
+	}
+	tokens, err := tc.Tokens(ctx, st, kms.NewFromConfig(awsCfg), readSecret, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return stores.NewRateLimitsHandler(log, stores.NewGroup(st, tokens, cfg, shopify.DefaultThrottle())), nil
+}
