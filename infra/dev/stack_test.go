@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -131,6 +133,11 @@ func TestStackRunsTheTemplate(t *testing.T) {
 	}
 	if _, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(echoEnv["BUCKET"])}); err != nil {
 		t.Errorf("bucket: %v", err)
+	}
+	// The KMS key exists in moto and encrypts: the production adapter can use it.
+	keyArn := s.Resolver.Resources["Secrets"].Attrs["Arn"]
+	if out, err := kms.NewFromConfig(cfg).GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String(keyArn), KeySpec: kmstypes.DataKeySpecAes256}); err != nil || len(out.Plaintext) != 32 {
+		t.Errorf("kms key %q: GenerateDataKey: %v", keyArn, err)
 	}
 	q, err := sqs.NewFromConfig(cfg).GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(s.QueueURL("WorkQueue")), AttributeNames: []sqstypes.QueueAttributeName{"RedrivePolicy", "VisibilityTimeout"}})
 	if err != nil || !strings.Contains(q.Attributes["RedrivePolicy"], s.Resolver.Resources["WorkDLQ"].Attrs["Arn"]) || q.Attributes["VisibilityTimeout"] != "1" {

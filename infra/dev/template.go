@@ -51,6 +51,7 @@ const (
 	TypeTable    = "AWS::DynamoDB::Table"
 	TypeQueue    = "AWS::SQS::Queue"
 	TypeBucket   = "AWS::S3::Bucket"
+	TypeKMSKey   = "AWS::KMS::Key"
 	TypeFunction = "AWS::Serverless::Function"
 	TypeAPI      = "AWS::Serverless::Api"
 )
