@@ -490,3 +490,44 @@ func TestAccessScopes(t *testing.T) {
 		t.Errorf("pageCreate with write_content: %s", r.Raw)
 	}
 }
+
+func TestWebhookRetriesKeepTheirIDs(t *testing.T) {
+	e := newEnv(t, Options{WebhookRetryDelay: 20 * time.Millisecond, WebhookRetries: 2})
+	var mu sync.Mutex
+	var ids, events []string
+	fail := 2
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		ids = append(ids, r.Header.Get("X-Shopify-Webhook-Id"))
+		events = append(events, r.Header.Get("X-Shopify-Event-Id"))
+		if fail > 0 {
+			fail--
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer hs.Close()
+	e.control("POST", "/shops/demo-source/webhooks", map[string]any{"topic": "products/update", "callbackUrl": hs.URL})
+	p := e.srv.shop(SourceShop).products[0]
+	e.control("PATCH", fmt.Sprintf("/shops/demo-source/objects/Product/%d", p.num), map[string]any{"fields": map[string]any{"title": "Retry me"}})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(ids)
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) != 3 || ids[0] != ids[1] || ids[1] != ids[2] || events[0] != events[2] || len(ids[0]) != 36 {
+		t.Errorf("attempts: ids %v events %v", ids, events)
+	}
+	_, log := e.control("GET", "/webhooks/deliveries", nil)
+	if l, _ := log["deliveries"].([]any); len(l) != 3 || get(l, 2, "attempt") != 3.0 || get(l, 2, "status") != 200.0 {
+		t.Errorf("delivery log: %v", log)
+	}
+}

@@ -63,6 +63,11 @@ type Options struct {
 	APISecret string
 	// Versions overrides the supported API versions (default: see SupportedVersions).
 	Versions []string
+	// WebhookRetries is how many times a failed webhook delivery is retried
+	// (default 3; negative: never), WebhookRetryDelay the first wait (default 1s,
+	// doubling each time).
+	WebhookRetries    int
+	WebhookRetryDelay time.Duration
 	// Clock is the time source for the throttle (default time.Now).
 	Clock func() time.Time
 	// Logger receives request logs (default slog.Default()).
@@ -119,6 +124,12 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
+	}
+	if opts.WebhookRetries == 0 {
+		opts.WebhookRetries = 3
+	}
+	if opts.WebhookRetryDelay <= 0 {
+		opts.WebhookRetryDelay = time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -192,6 +193,7 @@ func buildEvent(s *shopData, topic string, obj any) (webhookEvent, bool) {
 // Delivery is one webhook delivery attempt, as recorded for the control API.
 type Delivery struct {
 	ID          string            `json:"id"`
+	Attempt     int               `json:"attempt"`
 	Shop        string            `json:"shop"`
 	Topic       string            `json:"topic"`
 	CallbackURL string            `json:"callbackUrl"`
@@ -204,7 +206,6 @@ type Delivery struct {
 type deliveryLog struct {
 	mu   sync.Mutex
 	list []Delivery
-	seq  int64
 }
 
 // Sign returns the X-Shopify-Hmac-Sha256 value for body: base64 HMAC-SHA256
@@ -215,56 +216,81 @@ func Sign(secret string, body []byte) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-// deliver POSTs events to their callbacks with Shopify's headers.
+// deliver POSTs events to their callbacks with Shopify's headers. A failed
+// delivery (no 2xx within the client timeout) is retried with the same
+// X-Shopify-Webhook-Id and X-Shopify-Event-Id, WebhookRetries times with a
+// doubling delay (Shopify retries 8 times over 4 hours; the emulator compresses it).
 func (srv *Server) deliver(ctx context.Context, events []webhookEvent) {
 	for _, ev := range events {
 		for _, w := range ev.targets {
-			srv.deliveries.mu.Lock()
-			srv.deliveries.seq++
-			seq := srv.deliveries.seq
-			srv.deliveries.mu.Unlock()
-			d := Delivery{
-				ID:          fmt.Sprintf("%08x-emul-4000-8000-%012d", seq, seq),
-				Shop:        ev.shop,
-				Topic:       ev.topic,
-				CallbackURL: string(w.CallbackUrl),
-				Body:        ev.payload,
-				Headers: map[string]string{
-					"Content-Type":              "application/json",
-					"X-Shopify-Topic":           ev.topic,
-					"X-Shopify-Hmac-Sha256":     Sign(srv.opts.APISecret, ev.payload),
-					"X-Shopify-Shop-Domain":     ev.shop,
-					"X-Shopify-Webhook-Id":      fmt.Sprintf("%08x-emul-4000-8000-%012d", seq, seq),
-					"X-Shopify-Triggered-At":    ev.triggered.Format(time.RFC3339Nano),
-					"X-Shopify-Event-Id":        fmt.Sprintf("%08x-evnt-4000-8000-%012d", seq, seq),
-					"X-Shopify-API-Version":     w.version,
-					"X-Shopify-Webhook-Attempt": "1",
-					"X-Shopify-Webhook-Sub-Id":  string(w.ID()),
-					"User-Agent":                "Shopify-Captain-Hook",
-				},
-			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, string(w.CallbackUrl), bytes.NewReader(ev.payload))
-			if err == nil {
-				for k, v := range d.Headers {
-					req.Header.Set(k, v)
-				}
-				var resp *http.Response
-				resp, err = srv.webhookClient.Do(req)
-				if err == nil {
-					d.Status = resp.StatusCode
-					resp.Body.Close()
-				}
-			}
-			if err != nil {
-				d.Error = err.Error()
-			}
-			srv.deliveries.mu.Lock()
-			srv.deliveries.list = append(srv.deliveries.list, d)
-			if len(srv.deliveries.list) > 1000 {
-				srv.deliveries.list = srv.deliveries.list[len(srv.deliveries.list)-1000:]
-			}
-			srv.deliveries.mu.Unlock()
+			srv.attempt(ctx, deliveryAttempt{ev: ev, sub: w, webhookID: newUUID(), eventID: newUUID(), n: 1})
 		}
+	}
+}
+
+type deliveryAttempt struct {
+	ev                 webhookEvent
+	sub                *WebhookSubscription
+	webhookID, eventID string
+	n                  int
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func (srv *Server) attempt(ctx context.Context, a deliveryAttempt) {
+	ev, w := a.ev, a.sub
+	d := Delivery{
+		ID:          a.webhookID,
+		Attempt:     a.n,
+		Shop:        ev.shop,
+		Topic:       ev.topic,
+		CallbackURL: string(w.CallbackUrl),
+		Body:        ev.payload,
+		Headers: map[string]string{
+			"Content-Type":           "application/json",
+			"X-Shopify-Topic":        ev.topic,
+			"X-Shopify-Hmac-Sha256":  Sign(srv.opts.APISecret, ev.payload),
+			"X-Shopify-Shop-Domain":  ev.shop,
+			"X-Shopify-Webhook-Id":   a.webhookID,
+			"X-Shopify-Triggered-At": ev.triggered.Format(time.RFC3339Nano),
+			"X-Shopify-Event-Id":     a.eventID,
+			"X-Shopify-API-Version":  w.version,
+			"User-Agent":             "Shopify-Captain-Hook",
+		},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, string(w.CallbackUrl), bytes.NewReader(ev.payload))
+	if err == nil {
+		for k, v := range d.Headers {
+			req.Header.Set(k, v)
+		}
+		var resp *http.Response
+		resp, err = srv.webhookClient.Do(req)
+		if err == nil {
+			d.Status = resp.StatusCode
+			resp.Body.Close()
+		}
+	}
+	if err != nil {
+		d.Error = err.Error()
+	}
+	srv.deliveries.mu.Lock()
+	srv.deliveries.list = append(srv.deliveries.list, d)
+	if len(srv.deliveries.list) > 1000 {
+		srv.deliveries.list = srv.deliveries.list[len(srv.deliveries.list)-1000:]
+	}
+	srv.deliveries.mu.Unlock()
+	failed := err != nil || d.Status < 200 || d.Status > 299
+	if failed && a.n <= srv.opts.WebhookRetries && ctx.Err() == nil {
+		next := a
+		next.n++
+		delay := srv.opts.WebhookRetryDelay << (a.n - 1)
+		time.AfterFunc(delay, func() { srv.enqueue(func(ctx context.Context) { srv.attempt(ctx, next) }) })
 	}
 }
 
