@@ -159,3 +159,30 @@ func TestStagedUploadAndFileCreate(t *testing.T) {
 		t.Errorf("missing upload: %v", d)
 	}
 }
+
+func TestPublishUnpublish(t *testing.T) {
+	e := newEnv(t, Options{})
+	sh := e.srv.shop(SourceShop)
+	var p *Product
+	for _, x := range sh.products {
+		if x.Status == "ACTIVE" {
+			p = x
+			break
+		}
+	}
+	pos := sh.publications[1].gid()
+	q := `mutation($id: ID!, $pub: ID!) { %s(id: $id, input: [{publicationId: $pub}]) {
+	  publishable { publishedOnPublication(publicationId: $pub) ... on Product { id } } userErrors { field message } } }`
+	d := e.gql(SourceToken, strings.Replace(q, "%s", "publishableUnpublish", 1), map[string]any{"id": p.gid(), "pub": pos}).mustData(t)
+	if get(d, "publishableUnpublish", "publishable", "publishedOnPublication") != false || str(d, "publishableUnpublish", "publishable", "id") != p.gid() {
+		t.Fatalf("unpublish: %v", d)
+	}
+	d = e.gql(SourceToken, strings.Replace(q, "%s", "publishablePublish", 1), map[string]any{"id": p.gid(), "pub": pos}).mustData(t)
+	if get(d, "publishablePublish", "publishable", "publishedOnPublication") != true {
+		t.Fatalf("publish: %v", d)
+	}
+	d = e.gql(SourceToken, strings.Replace(q, "%s", "publishablePublish", 1), map[string]any{"id": p.gid(), "pub": "gid://shopify/Publication/1"}).mustData(t)
+	if str(d, "publishablePublish", "userErrors", 0, "message") != "Publication does not exist" {
+		t.Errorf("unknown publication: %v", d)
+	}
+}
