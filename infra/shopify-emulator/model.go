@@ -2,10 +2,12 @@ package emulator
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	graphql "github.com/graph-gophers/graphql-go"
 )
@@ -1306,11 +1308,14 @@ type themeFileText struct{ Content string }
 type themeFileBase64 struct{ ContentBase64 string }
 type themeFileURL struct{ Url URL }
 
+// binary reports whether a theme file is served as base64 (not UTF-8 text).
+func (f *OnlineStoreThemeFile) binary() bool { return !utf8.ValidString(f.content) }
+
 func (b *themeFileBody) ToOnlineStoreThemeFileBodyText() (*themeFileText, bool) {
-	return &themeFileText{b.f.content}, true
+	return &themeFileText{b.f.content}, !b.f.binary()
 }
 func (b *themeFileBody) ToOnlineStoreThemeFileBodyBase64() (*themeFileBase64, bool) {
-	return nil, false
+	return &themeFileBase64{base64.StdEncoding.EncodeToString([]byte(b.f.content))}, b.f.binary()
 }
 func (b *themeFileBody) ToOnlineStoreThemeFileBodyUrl() (*themeFileURL, bool) { return nil, false }
 

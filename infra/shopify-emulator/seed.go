@@ -685,6 +685,8 @@ var themeFiles = []struct{ name, ctype, body string }{
 	{"locales/en.default.json", "application/json", "{\"general\":{\"search\":{\"search\":\"Search\"}}}\n"},
 	{"assets/base.css", "text/css", ":root{--font-body-family:Assistant,sans-serif}\nbody{margin:0}\n"},
 	{"assets/global.js", "application/javascript", "class MenuDrawer extends HTMLElement{}\ncustomElements.define('menu-drawer',MenuDrawer);\n"},
+	// A 1x1 PNG: binary files come back as OnlineStoreThemeFileBodyBase64.
+	{"assets/pixel.png", "image/png", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"},
 }
 
 func seedThemes(g *gen, rich bool) {

@@ -186,3 +186,26 @@ func TestPublishUnpublish(t *testing.T) {
 		t.Errorf("unknown publication: %v", d)
 	}
 }
+
+func TestThemeFileBodies(t *testing.T) {
+	e := newEnv(t, Options{})
+	d := e.gql(SourceToken, `{ themes(first: 1, roles: [MAIN]) { nodes { role files(filenames: ["assets/pixel.png", "layout/*"]) { nodes { filename contentType size checksumMd5
+	  body { __typename ... on OnlineStoreThemeFileBodyText { content } ... on OnlineStoreThemeFileBodyBase64 { contentBase64 } } } } } } }`, nil).mustData(t)
+	files, _ := get(d, "themes", "nodes", 0, "files", "nodes").([]any)
+	if len(files) != 2 {
+		t.Fatalf("files: %v", d)
+	}
+	for _, f := range files {
+		switch str(f, "filename") {
+		case "assets/pixel.png":
+			b, err := base64.StdEncoding.DecodeString(str(f, "body", "contentBase64"))
+			if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) || str(f, "body", "__typename") != "OnlineStoreThemeFileBodyBase64" || get(f, "size") != float64(len(b)) {
+				t.Errorf("png: %v", f)
+			}
+		case "layout/theme.liquid":
+			if !strings.Contains(str(f, "body", "content"), "content_for_header") {
+				t.Errorf("liquid: %v", f)
+			}
+		}
+	}
+}
