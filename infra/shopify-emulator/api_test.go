@@ -323,3 +323,17 @@ func TestVariantInventoryFields(t *testing.T) {
 		t.Errorf("variant: %v", d)
 	}
 }
+
+func TestProductsCount(t *testing.T) {
+	e := newEnv(t, Options{})
+	d := e.gql(SourceToken, `{ all: productsCount { count precision } drafts: productsCount(query: "status:draft") { count } capped: productsCount(limit: 100) { count precision } }`, nil).mustData(t)
+	drafts := 0
+	for _, p := range e.srv.shop(SourceShop).products {
+		if p.Status == "DRAFT" {
+			drafts++
+		}
+	}
+	if get(d, "all", "count") != 520.0 || get(d, "drafts", "count") != float64(drafts) || get(d, "capped", "precision") != "AT_LEAST" || get(d, "capped", "count") != 100.0 {
+		t.Errorf("productsCount: %v", d)
+	}
+}
