@@ -19,6 +19,7 @@ import (
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
+	"github.com/flux-platform/flux/shared/stores/storestokens"
 )
 
 func main() {
@@ -40,7 +41,7 @@ func build(ctx context.Context, log *slog.Logger) (*rpc.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc, err := stores.LoadTokenConfig(env)
+	tc, err := storestokens.LoadConfig(env)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
+	"github.com/flux-platform/flux/shared/stores/storestokens"
 )
 
 // Functions is the registry of the real functions.
@@ -115,7 +116,7 @@ func storesGroup(ctx context.Context, d Deps) (*stores.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc, err := stores.LoadTokenConfig(d.Env)
+	tc, err := storestokens.LoadConfig(d.Env)
 	if err != nil {
 		return nil, err
 	}

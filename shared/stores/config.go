@@ -67,16 +67,16 @@ func (c Config) shopify(t *shopify.Throttle) shopify.Config {
 	if sc.Tries <= 0 {
 		sc.Tries = DefaultTries
 	}
-	sc.BaseURL = c.baseURL()
+	sc.BaseURL = c.ShopBaseURL()
 	return sc
 }
 
 // ShopPlaceholder in SHOPIFY_BASE_URL is replaced by the shop's domain.
 const ShopPlaceholder = "{shop}"
 
-// baseURL is BaseURL as shopify.Config and oauth.App take it; nil for real
-// Shopify.
-func (c Config) baseURL() func(shop string) string {
+// ShopBaseURL is BaseURL as shopify.Config and oauth.App take it; nil for
+// real Shopify.
+func (c Config) ShopBaseURL() func(shop string) string {
 	if c.BaseURL == "" {
 		return nil
 	}

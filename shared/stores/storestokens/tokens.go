@@ -1,4 +1,10 @@
-package stores
+// Package storestokens builds the shop-token source of the functions that
+// read Shopify for the stores group (graphql-stores, rest-rate-limits) from
+// their environment: the token service (shared/shoptokens) when a token key
+// is configured, stores.NotConnected otherwise. It is apart from package
+// stores so the gateway, which imports stores for its wire types, links
+// neither the token service nor the KMS and DynamoDB clients.
+package storestokens
 
 import (
 	"context"
@@ -10,11 +16,12 @@ import (
 	"github.com/flux-platform/flux/shared/secrets"
 	"github.com/flux-platform/flux/shared/shopify/oauth"
 	"github.com/flux-platform/flux/shared/shoptokens"
+	"github.com/flux-platform/flux/shared/stores"
 )
 
-// TokenConfig is where the group's shop tokens come from: the token service
+// Config is where the group's shop tokens come from: the token service
 // (shared/shoptokens) over the connections stored by the install callback.
-type TokenConfig struct {
+type Config struct {
 	// KMSKeyID (AWS) or LocalKey (local stack: 32 bytes, base64 or hex)
 	// opens the sealed tokens. With neither, no store is connected.
 	KMSKeyID, LocalKey string
@@ -24,10 +31,10 @@ type TokenConfig struct {
 	AppKey, AppSecret, AppSecretParameter string
 }
 
-// LoadTokenConfig reads TOKEN_KMS_KEY_ID, TOKEN_LOCAL_KEY, SHOPIFY_API_KEY,
+// LoadConfig reads TOKEN_KMS_KEY_ID, TOKEN_LOCAL_KEY, SHOPIFY_API_KEY,
 // SHOPIFY_API_SECRET and SHOPIFY_API_SECRET_PARAMETER, all optional.
-func LoadTokenConfig(env *platform.Env) (TokenConfig, error) {
-	c := TokenConfig{
+func LoadConfig(env *platform.Env) (Config, error) {
+	c := Config{
 		KMSKeyID:           env.StringOr("TOKEN_KMS_KEY_ID", ""),
 		LocalKey:           env.StringOr("TOKEN_LOCAL_KEY", ""),
 		AppKey:             env.StringOr("SHOPIFY_API_KEY", ""),
@@ -35,22 +42,22 @@ func LoadTokenConfig(env *platform.Env) (TokenConfig, error) {
 		AppSecretParameter: env.StringOr("SHOPIFY_API_SECRET_PARAMETER", ""),
 	}
 	if c.KMSKeyID != "" && c.LocalKey != "" {
-		return TokenConfig{}, errors.New("configuration: set only one of TOKEN_KMS_KEY_ID and TOKEN_LOCAL_KEY")
+		return Config{}, errors.New("configuration: set only one of TOKEN_KMS_KEY_ID and TOKEN_LOCAL_KEY")
 	}
 	return c, nil
 }
 
 // Connected reports whether tokens can be read at all (a key is configured).
-func (c TokenConfig) Connected() bool { return c.KMSKeyID != "" || c.LocalKey != "" }
+func (c Config) Connected() bool { return c.KMSKeyID != "" || c.LocalKey != "" }
 
 // Tokens builds the token source: the token service when a key is
 // configured, else NotConnected. kmsClient is used with KMSKeyID; readSecret
 // reads AppSecretParameter (nil where only AppSecret can be used). cfg's
 // BaseURL also points token refreshes at the emulator.
-func (c TokenConfig) Tokens(ctx context.Context, st shoptokens.Store, kmsClient secrets.KMSAPI,
-	readSecret func(ctx context.Context, name string) (string, error), cfg Config, log *slog.Logger) (Tokens, error) {
+func (c Config) Tokens(ctx context.Context, st shoptokens.Store, kmsClient secrets.KMSAPI,
+	readSecret func(ctx context.Context, name string) (string, error), cfg stores.Config, log *slog.Logger) (stores.Tokens, error) {
 	if !c.Connected() {
-		return NotConnected{}, nil
+		return stores.NotConnected{}, nil
 	}
 	var sealer secrets.Sealer
 	var err error
@@ -74,7 +81,7 @@ func (c TokenConfig) Tokens(ctx context.Context, st shoptokens.Store, kmsClient 
 			}
 		}
 		if secret != "" {
-			endpoint = &oauth.App{APIKey: c.AppKey, APISecret: secret, BaseURL: cfg.baseURL()}
+			endpoint = &oauth.App{APIKey: c.AppKey, APISecret: secret, BaseURL: cfg.ShopBaseURL()}
 		}
 	}
 	return shoptokens.New(st, sealer, endpoint, shoptokens.Options{Log: log}), nil

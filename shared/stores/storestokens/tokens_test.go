@@ -1,8 +1,10 @@
-package stores
+package storestokens
 
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/shoptokens"
 	"github.com/flux-platform/flux/shared/store"
+	"github.com/flux-platform/flux/shared/stores"
 )
 
 // memConnections is an in-memory shoptokens.Store: enough to connect a shop
@@ -57,41 +60,49 @@ func (m *memConnections) UpdateShopTokens(context.Context, string, string, int64
 	return store.ShopConnection{}, platform.E(platform.KindConflict, "not in this test")
 }
 
+const (
+	tenant = "tenant-a"
+	shop   = "alpha.myshopify.com"
+)
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 var localKey = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 
-func TestLoadTokenConfig(t *testing.T) {
-	c, err := LoadTokenConfig(platform.EnvFrom(map[string]string{}))
+func TestLoadConfig(t *testing.T) {
+	c, err := LoadConfig(platform.EnvFrom(map[string]string{}))
 	if err != nil || c.Connected() {
 		t.Errorf("empty env: %+v %v", c, err)
 	}
-	if _, err := LoadTokenConfig(platform.EnvFrom(map[string]string{"TOKEN_KMS_KEY_ID": "alias/x", "TOKEN_LOCAL_KEY": localKey})); err == nil {
+	if _, err := LoadConfig(platform.EnvFrom(map[string]string{"TOKEN_KMS_KEY_ID": "alias/x", "TOKEN_LOCAL_KEY": localKey})); err == nil {
 		t.Error("both keys accepted")
 	}
-	c, err = LoadTokenConfig(platform.EnvFrom(map[string]string{"TOKEN_LOCAL_KEY": localKey, "SHOPIFY_API_KEY": "k", "SHOPIFY_API_SECRET": "s"}))
+	c, err = LoadConfig(platform.EnvFrom(map[string]string{"TOKEN_LOCAL_KEY": localKey, "SHOPIFY_API_KEY": "k", "SHOPIFY_API_SECRET": "s"}))
 	if err != nil || !c.Connected() || c.AppKey != "k" || c.AppSecret != "s" {
 		t.Errorf("local key: %+v %v", c, err)
 	}
 }
 
 func TestTokensWithoutKeyAreNotConnected(t *testing.T) {
-	tokens, err := TokenConfig{}.Tokens(t.Context(), &memConnections{}, nil, nil, Config{}, discard)
+	tokens, err := Config{}.Tokens(t.Context(), &memConnections{}, nil, nil, stores.Config{}, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := tokens.(NotConnected); !ok {
+	if _, ok := tokens.(stores.NotConnected); !ok {
 		t.Errorf("tokens = %T, want NotConnected", tokens)
 	}
-	if _, err := (TokenConfig{LocalKey: "short"}).Tokens(t.Context(), &memConnections{}, nil, nil, Config{}, discard); err == nil {
+	if _, err := (Config{LocalKey: "short"}).Tokens(t.Context(), &memConnections{}, nil, nil, stores.Config{}, discard); err == nil {
 		t.Error("a malformed local key was accepted")
 	}
 }
 
-// With the token service, the group reads the token the install stored
-// (sealed), and a shop never connected is "not connected".
-func TestGroupReadsTokensFromTheTokenService(t *testing.T) {
+// With a key, the source is the token service: it reads the token an
+// install stored (sealed, never in the clear), in another cold start too,
+// and a shop never connected is not found.
+func TestTokensFromTheTokenService(t *testing.T) {
 	conns := &memConnections{}
-	tc := TokenConfig{LocalKey: localKey}
-	installer, err := tc.Tokens(t.Context(), conns, nil, nil, Config{}, discard)
+	c := Config{LocalKey: localKey}
+	installer, err := c.Tokens(t.Context(), conns, nil, nil, stores.Config{}, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,42 +110,24 @@ func TestGroupReadsTokensFromTheTokenService(t *testing.T) {
 	if !ok {
 		t.Fatalf("tokens = %T, want *shoptokens.Service", installer)
 	}
-	if _, err := svc.Connect(t.Context(), tenantA, shopify.Session{ID: shopify.OfflineSessionID(shopA), Shop: shopA,
+	if _, err := svc.Connect(t.Context(), tenant, shopify.Session{ID: shopify.OfflineSessionID(shop), Shop: shop,
 		AccessToken: "shpat_installed", Scope: "read_products"}); err != nil {
 		t.Fatal(err)
 	}
-	if sealed := string(conns.conns[tenantA+"/"+shopA].Tokens.AccessToken); strings.Contains(sealed, "shpat_installed") {
+	if sealed := string(conns.conns[tenant+"/"+shop].Tokens.AccessToken); strings.Contains(sealed, "shpat_installed") {
 		t.Fatal("the token is stored in the clear")
 	}
-	// A fresh service, as in another cold start: it opens the sealed token.
-	tokens, err := tc.Tokens(t.Context(), conns, nil, nil, Config{}, discard)
+	tokens, err := c.Tokens(t.Context(), conns, nil, nil, stores.Config{}, discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFakeShopify(t)
-	g := New(testStorage, tokens, Config{BaseURL: f.srv.URL, RetryBase: time.Millisecond}, shopify.NewThrottle(nil), discard)
-	if _, rerr := call[PageList](t, g, reader(tenantA), OpListPages, ListArgs{Shop: shopA}); rerr != nil {
-		t.Fatal(rerr)
+	if got, err := tokens.AccessToken(t.Context(), tenant, shop); err != nil || got != "shpat_installed" {
+		t.Errorf("AccessToken = %q, %v", got, err)
 	}
-	if got := f.last(t).Token; got != "shpat_installed" {
-		t.Errorf("Shopify got token %q", got)
+	if _, err := tokens.AccessToken(t.Context(), tenant, "other.myshopify.com"); platform.KindOf(err) != platform.KindNotFound {
+		t.Errorf("a shop never connected: %v", err)
 	}
-	_, rerr := call[PageList](t, g, reader(tenantA), OpListPages, ListArgs{Shop: shopA2})
-	if rerr == nil || rerr.Code != "SERVICE_UNAVAILABLE" || !strings.Contains(rerr.Message, "not connected") {
-		t.Errorf("shop never connected: %+v", rerr)
-	}
-}
-
-// SHOPIFY_BASE_URL may name the shop with {shop}, as the install functions
-// read it.
-func TestBaseURLWithShopPlaceholder(t *testing.T) {
-	f := newFakeShopify(t)
-	cfg := Config{BaseURL: f.srv.URL + "/store/{shop}", RetryBase: time.Millisecond}
-	g := New(testStorage, fakeTokens{tenantA + "/" + shopA: "shpat_a"}, cfg, shopify.NewThrottle(nil), discard)
-	if _, rerr := call[PageList](t, g, reader(tenantA), OpListPages, ListArgs{Shop: shopA}); rerr != nil {
-		t.Fatal(rerr)
-	}
-	if got, want := f.last(t).Path, "/store/"+shopA+"/admin/api/"+shopify.DefaultAPIVersion+"/graphql.json"; got != want {
-		t.Errorf("path %s, want %s", got, want)
+	if _, err := tokens.AccessToken(t.Context(), "another-tenant", shop); platform.KindOf(err) != platform.KindNotFound {
+		t.Errorf("another tenant's shop: %v", err)
 	}
 }
