@@ -233,20 +233,29 @@ func list[S, T any](ctx context.Context, g *Group, args ListArgs, l listing, con
 	}
 	start := time.Now()
 	out := []T{}
+	var last PageInfo
 	for {
 		first := l.query.pageSize(p.limit - len(out))
 		var data map[string]connection[S]
-		if err := run(ctx, c, l.op, l.query, p.vars(first, l.vars), first, &data); err != nil {
-			return nil, PageInfo{}, err
-		}
+		err := run(ctx, c, l.op, l.query, p.vars(first, l.vars), first, &data)
 		conn, ok := data[l.field]
-		if !ok {
-			return nil, PageInfo{}, shopifyFailure(c.Shop(), l.op, errors.New("answer has no "+l.field))
+		if err == nil && !ok {
+			err = shopifyFailure(c.Shop(), l.op, errors.New("answer has no "+l.field))
+		}
+		if err != nil {
+			if len(out) > 0 {
+				// Filling the page failed: what was read stands, and the
+				// caller pages on from it (and meets the failure, if it lasts).
+				platform.Log(ctx).Warn("stopped filling a page", "op", l.op, "shop", c.Shop(), "items", len(out), "error", err.Error())
+				return out, last, nil
+			}
+			return nil, PageInfo{}, err
 		}
 		for _, n := range conn.Nodes {
 			out = append(out, conv(n))
 		}
 		pi := conn.pageInfo()
+		last = pi
 		// Go on only from a full answer: a shorter one is Shopify's page end
 		// (or its own choice of page size), which the caller pages on from.
 		if !pi.HasNextPage || pi.Cursor == nil || len(out) >= p.limit || len(conn.Nodes) < first {
@@ -261,9 +270,9 @@ func list[S, T any](ctx context.Context, g *Group, args ListArgs, l listing, con
 }
 
 // NotConnected is a Tokens that holds no token: every store answers "not
-// connected to Flux". functions/graphql-stores uses it until the token
-// service (encrypted shop tokens in the table) is part of the build; the
-// group itself only ever sees the Tokens interface.
+// connected to Flux". The functions use it when no token key is configured
+// (shared/stores/storestokens); the group itself only ever sees the Tokens
+// interface.
 type NotConnected struct{}
 
 // AccessToken implements Tokens: always not found.

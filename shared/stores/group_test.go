@@ -616,3 +616,30 @@ func TestLoadConfig(t *testing.T) {
 		}
 	}
 }
+
+// A failure while filling a page keeps what was read: the caller gets
+// those items and the cursor after them.
+func TestFailureWhileFillingKeepsThePage(t *testing.T) {
+	f := newFakeShopify(t)
+	f.answer = func(w http.ResponseWriter, req shopifyRequest) {
+		if f.calls.Load() > 1 {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		first := int(req.Variables["first"].(float64))
+		nodes := make([]string, first)
+		for i := range nodes {
+			nodes[i] = `{"id":"gid://shopify/Product/1","handle":"h"}`
+		}
+		_, _ = io.WriteString(w, `{"data":{"products":{"nodes":[`+strings.Join(nodes, ",")+`],"pageInfo":{"hasNextPage":true,"endCursor":"c1"}}}}`)
+	}
+	g := testGroup(t, f)
+	res, rerr := call[ProductList](t, g, reader(tenantA), OpListProducts, ListProductsArgs{ListArgs: ListArgs{Shop: shopA, Limit: ptr(50)}})
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	per := productsQuery(allFields).pageSize(50)
+	if len(res.Products) != per || !res.PageInfo.HasNextPage || *res.PageInfo.Cursor != "c1" || f.calls.Load() != 1+3 {
+		t.Errorf("%d products (want %d), pageInfo %+v, %d requests", len(res.Products), per, res.PageInfo, f.calls.Load())
+	}
+}
