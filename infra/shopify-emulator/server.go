@@ -81,11 +81,12 @@ type Server struct {
 	astSchema *ast.Schema
 	versions  map[string]bool
 
-	mu      sync.RWMutex
-	shops   map[string]*shopData
-	buckets map[string]*bucket
-	tokens  map[string]issuedToken // tokens issued by OAuth
-	oauth   *oauthState
+	mu          sync.RWMutex
+	shops       map[string]*shopData
+	buckets     map[string]*bucket
+	tokens      map[string]issuedToken // tokens issued by OAuth
+	restBuckets map[string]*restBucket
+	oauth       *oauthState
 
 	uploads       uploadStore
 	faults        *faultSet
@@ -227,6 +228,7 @@ func (s *Server) resetAll() {
 	s.shops = map[string]*shopData{}
 	s.buckets = map[string]*bucket{}
 	s.tokens = map[string]issuedToken{}
+	s.restBuckets = nil
 	for _, sh := range seedShops(s.opts) {
 		s.shops[sh.domain] = sh
 		s.buckets[sh.domain] = newBucket(s.opts.MaximumAvailable, s.opts.RestoreRate, s.opts.Clock)
@@ -384,7 +386,12 @@ func (s *Server) serveAdminAPI(w http.ResponseWriter, r *http.Request, rest, sho
 		return
 	}
 	if endpoint != "graphql.json" {
-		writeJSON(w, http.StatusNotFound, map[string]any{"errors": "Not Found"})
+		if f := s.faults.next(domain); f != nil {
+			if done := s.applyFault(w, r, f, domain); done {
+				return
+			}
+		}
+		s.serveREST(w, r, shop, version, endpoint)
 		return
 	}
 	if r.Method != http.MethodPost {
