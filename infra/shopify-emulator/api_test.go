@@ -337,3 +337,13 @@ func TestProductsCount(t *testing.T) {
 		t.Errorf("productsCount: %v", d)
 	}
 }
+
+func TestMediaInterfaceFields(t *testing.T) {
+	e := newEnv(t, Options{})
+	d := e.gql(SourceToken, `{ products(first: 1) { nodes { media(first: 1) { nodes { id alt mediaContentType status mediaErrors { code } mediaWarnings { code } ... on MediaImage { image { url } } } } } }
+	  files(first: 1) { nodes { id fileStatus fileErrors { code } } } }`, nil).mustData(t)
+	m := get(d, "products", "nodes", 0, "media", "nodes", 0)
+	if !strings.HasPrefix(str(m, "id"), "gid://shopify/MediaImage/") || str(m, "mediaContentType") != "IMAGE" || get(m, "mediaErrors") == nil || str(d, "files", "nodes", 0, "fileStatus") != "READY" {
+		t.Errorf("media: %v", d)
+	}
+}

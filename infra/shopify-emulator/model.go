@@ -475,6 +475,38 @@ type MediaImage struct {
 	productID int64
 }
 
+// MediaError is a media processing error (the emulator has none).
+type MediaError struct {
+	Code    string
+	Details *string
+	Message string
+}
+
+// MediaWarning is a media processing warning (the emulator has none).
+type MediaWarning struct {
+	Code    string
+	Message *string
+}
+
+// FileError is a file processing error (the emulator has none).
+type FileError struct {
+	Code    string
+	Details *string
+	Message string
+}
+
+// MediaErrors is empty.
+func (m *MediaImage) MediaErrors() []*MediaError { return []*MediaError{} }
+
+// MediaWarnings is empty.
+func (m *MediaImage) MediaWarnings() []*MediaWarning { return []*MediaWarning{} }
+
+// FileErrors is empty.
+func (m *MediaImage) FileErrors() []*FileError { return []*FileError{} }
+
+// FileErrors is empty.
+func (g *GenericFile) FileErrors() []*FileError { return []*FileError{} }
+
 // MediaContentType is IMAGE.
 func (m *MediaImage) MediaContentType() string { return "IMAGE" }
 
@@ -505,10 +537,13 @@ func (g *GenericFile) Preview() *MediaPreviewImage { return &MediaPreviewImage{S
 // mediaR resolves the Media interface.
 type mediaR struct{ m *MediaImage }
 
-func (r *mediaR) Alt() *string                { return r.m.Alt }
-func (r *mediaR) MediaContentType() string    { return "IMAGE" }
-func (r *mediaR) Status() string              { return r.m.Status }
-func (r *mediaR) Preview() *MediaPreviewImage { return r.m.Preview() }
+func (r *mediaR) ID() graphql.ID                 { return r.m.ID() }
+func (r *mediaR) MediaErrors() []*MediaError     { return []*MediaError{} }
+func (r *mediaR) MediaWarnings() []*MediaWarning { return []*MediaWarning{} }
+func (r *mediaR) Alt() *string                   { return r.m.Alt }
+func (r *mediaR) MediaContentType() string       { return "IMAGE" }
+func (r *mediaR) Status() string                 { return r.m.Status }
+func (r *mediaR) Preview() *MediaPreviewImage    { return r.m.Preview() }
 func (r *mediaR) ToMediaImage() (*MediaImage, bool) {
 	return r.m, true
 }
@@ -530,7 +565,8 @@ func (r *fileR) file() interface {
 	return nil
 }
 
-func (r *fileR) ID() graphql.ID { return r.file().ID() }
+func (r *fileR) ID() graphql.ID           { return r.file().ID() }
+func (r *fileR) FileErrors() []*FileError { return []*FileError{} }
 func (r *fileR) Alt() *string {
 	switch f := r.v.(type) {
 	case *MediaImage:
