@@ -8,6 +8,8 @@ FUNCTIONS := \
 	GraphqlFunction:graphql \
 	GraphqlConfigFunction:graphql-config \
 	GraphqlStoresFunction:graphql-stores \
+	OauthInstallFunction:oauth-install \
+	OauthCallbackFunction:oauth-callback \
 	RestHealthFunction:rest-health \
 	RestRateLimitsFunction:rest-rate-limits \
 	RestHeartbeatFunction:rest-heartbeat

@@ -24,6 +24,7 @@ import (
 	"github.com/flux-platform/flux/shared/graphql"
 	"github.com/flux-platform/flux/shared/health"
 	"github.com/flux-platform/flux/shared/health/heartbeat"
+	"github.com/flux-platform/flux/shared/install"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/store"
@@ -40,6 +41,8 @@ func Functions() Registry {
 		"GraphqlStoresFunction":  buildGraphqlStores,
 		"RestHealthFunction":     buildRestHealth,
 		"RestRateLimitsFunction": buildRestRateLimits,
+		"OauthInstallFunction":   buildOauthInstall,
+		"OauthCallbackFunction":  buildOauthCallback,
 		"RestHeartbeatFunction":  buildRestHeartbeat,
 	}
 }
@@ -194,3 +197,31 @@ func (s seedStore) EnsureTenant(ctx context.Context, t config.Tenant) error {
 }
 
 var _ SeedStore = seedStore{}
+
+// functions/oauth-install. Locally the app secret is given directly
+// (SHOPIFY_API_SECRET), never read from SSM.
+func buildOauthInstall(ctx context.Context, d Deps) (Handler, error) {
+	c, err := install.LoadInstallConfig(d.Env)
+	if err != nil {
+		return nil, err
+	}
+	h, err := c.NewInstallFunction(ctx, store.New(dynamodb.NewFromConfig(d.AWS), c.Table), nil, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/oauth-callback: tokens sealed as the function's environment
+// says (KMS on moto, or the stack's local key).
+func buildOauthCallback(ctx context.Context, d Deps) (Handler, error) {
+	c, err := install.LoadCallbackConfig(d.Env)
+	if err != nil {
+		return nil, err
+	}
+	h, err := c.NewCallbackFunction(ctx, store.New(dynamodb.NewFromConfig(d.AWS), c.Table), kms.NewFromConfig(d.AWS), nil, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sort"
@@ -92,6 +93,10 @@ type Options struct {
 	NoPollers bool
 }
 
+// PublicURLParameter is the template parameter that holds the API's public
+// base URL; unless Options.Parameters sets it, the stack gives it its own URL.
+const PublicURLParameter = "PublicUrl"
+
 // Stack is a running local stack (without its emulator processes, which the
 // caller starts and stops: see StartDynamoDBLocal, StartMoto).
 type Stack struct {
@@ -153,11 +158,32 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 			return nil, fmt.Errorf("FunctionEnv names %s, which is not a function of the template", id)
 		}
 	}
-	r, err := Provision(ctx, o.AWS, t, o.Names, o.Parameters)
+	// Listen first: the API's own URL is a parameter of the functions that
+	// hand it out (OAuth redirect_uri), as the deployed URL is in AWS.
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			ln.Close()
+		}
+	}()
+	url := "http://" + ln.Addr().String()
+	params := o.Parameters
+	if _, declared := t.Parameters[PublicURLParameter]; declared && params[PublicURLParameter] == "" {
+		params = maps.Clone(params)
+		if params == nil {
+			params = map[string]string{}
+		}
+		params[PublicURLParameter] = url
+	}
+	r, err := Provision(ctx, o.AWS, t, o.Names, params)
 	if err != nil {
 		return nil, fmt.Errorf("create local resources: %w", err)
 	}
-	s := &Stack{Template: t, Resolver: r, Routes: routes, Env: map[string]map[string]string{}, opts: o}
+	s := &Stack{Template: t, Resolver: r, Routes: routes, Env: map[string]map[string]string{}, opts: o, URL: url}
 	defs := map[string]Function{}
 	for _, f := range fns {
 		env, err := FunctionEnv(r, f, o.Env, o.FunctionEnv[f.LogicalID])
@@ -196,13 +222,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		}
 	}
 
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		cancel()
-		s.pollers.Wait()
-		return nil, fmt.Errorf("listen on %s: %w", o.Addr, err)
-	}
-	s.URL = "http://" + ln.Addr().String()
+	ok = true
 	s.server = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	s.served = make(chan struct{})
 	go func() {

@@ -159,9 +159,11 @@ var actionsByFunction = map[string][]string{
 	"AuthorizerFunction":     {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
 	"GraphqlFunction":        {"lambda:InvokeFunction"},
 	"GraphqlConfigFunction":  {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-	"GraphqlStoresFunction":  {"dynamodb:Query"},
+	"GraphqlStoresFunction":  {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
+	"OauthInstallFunction":   {"dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
+	"OauthCallbackFunction":  {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"RestHealthFunction":     {"dynamodb:DescribeTable", "s3:ListBucket", "sqs:GetQueueAttributes"},
-	"RestRateLimitsFunction": {"dynamodb:Query"},
+	"RestRateLimitsFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"RestHeartbeatFunction":  nil,
 }
 
@@ -437,13 +439,16 @@ func TestGatewayResponses(t *testing.T) {
 	}
 }
 
-// Health, heartbeat, the GraphQL playground and the SDL are public;
-// everything else (POST /api/graphql above all) goes through the authorizer.
+// Health, heartbeat, the GraphQL playground, the SDL and the Shopify OAuth
+// callback (authenticated by Shopify's hmac and the one-time state) are
+// public; everything else (POST /api/graphql above all) goes through the
+// authorizer.
 func TestPublicRoutes(t *testing.T) {
 	tpl := load(t)
 	public := map[string]bool{
 		"GET /api/health": true, "GET /api/heartbeat": true,
 		"GET /api/graphql": true, "GET /api/graphql/schema.graphql": true,
+		"GET /auth/shopify/callback": true,
 	}
 	for _, fn := range functionIDs(tpl) {
 		for name, ev := range Map(tpl.Resources[fn].Properties["Events"]) {

@@ -1,7 +1,8 @@
 // Command flux-dev is `make dev`: all of Flux on one machine, no AWS account.
 //
 // It starts DynamoDB Local (data persisted under .local/dynamodb) and
-// moto_server (SQS, S3, ... in memory), creates the resources of
+// moto_server (SQS, S3, KMS, ... in memory) and the Shopify emulator
+// (infra/shopify-emulator, in process), creates the resources of
 // template.yaml in them, seeds a demo tenant and a second tenant with API keys
 // (.local/demo-api-key, .local/second-tenant-api-key), and serves the API as
 // API Gateway would, with the real functions linked in (infra/dev).
@@ -12,6 +13,7 @@
 //	FLUX_PORT            API port (3000)
 //	FLUX_DYNAMODB_PORT   DynamoDB Local port (8000)
 //	FLUX_MOTO_PORT       moto_server port (4566)
+//	FLUX_SHOPIFY_PORT    Shopify emulator port (3100)
 //	SHOPIFY_API_KEY      Shopify app client id (default: a fixed local value)
 //	SHOPIFY_API_SECRET   Shopify app client secret (default: a fixed local value)
 //	LOG_LEVEL            debug, info (default), warn, error
@@ -22,6 +24,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,13 +35,7 @@ import (
 	"time"
 
 	"github.com/flux-platform/flux/infra/dev"
-)
-
-// Local Shopify app credentials: fixed, public, for the local stack only
-// (the Shopify emulator of a later issue signs session tokens with them).
-const (
-	localShopifyAPIKey    = "flux-local-shopify-api-key"
-	localShopifyAPISecret = "flux-local-shopify-api-secret"
+	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
 )
 
 func main() {
@@ -85,6 +83,10 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	shopifyPort, err := port("FLUX_SHOPIFY_PORT", 3100)
+	if err != nil {
+		return err
+	}
 	local := filepath.Join(root, ".local")
 	if err := os.MkdirAll(local, 0o700); err != nil {
 		return err
@@ -121,9 +123,34 @@ func run(log *slog.Logger) error {
 	}
 	stoppers = append(stoppers, stopper{"moto_server", moto.Stop})
 
-	// Room for the Shopify emulator (a later issue): start it here as another
-	// child process or in-process server, add its stopper, and point the
-	// functions at it through Env below.
+	// The Shopify emulator, in process: the demo shops the seed puts in the
+	// tenants' groups, signing OAuth redirects and webhooks with the local
+	// app's secret.
+	shop, err := emulator.New(ctx, emulator.Options{
+		APIKey: envOr("SHOPIFY_API_KEY", dev.LocalShopifyAPIKey), APISecret: envOr("SHOPIFY_API_SECRET", dev.LocalShopifyAPISecret),
+		Logger: log.With("component", "shopify-emulator"),
+	})
+	if err != nil {
+		return fmt.Errorf("shopify emulator: %w", err)
+	}
+	shopLn, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(shopifyPort))
+	if err != nil {
+		return fmt.Errorf("shopify emulator: %w", err)
+	}
+	shopSrv := &http.Server{Handler: shop, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = shopSrv.Serve(shopLn) }()
+	stoppers = append(stoppers, stopper{"Shopify emulator", shopSrv.Shutdown})
+	shopifyURL := "http://" + shopLn.Addr().String()
+	log.Info("Shopify emulator", "url", shopifyURL)
+
+	tokenKey, err := dev.LoadOrCreateTokenKey(filepath.Join(local, "token-key"))
+	if err != nil {
+		return err
+	}
+	localShopify := dev.LocalShopify{BaseURL: shopifyURL + "/store/{shop}", TokenKey: tokenKey}
+	stackEnv := localShopify.Env()
+	stackEnv["SHOPIFY_API_KEY"] = envOr("SHOPIFY_API_KEY", dev.LocalShopifyAPIKey)
+	stackEnv["SHOPIFY_API_SECRET"] = envOr("SHOPIFY_API_SECRET", dev.LocalShopifyAPISecret)
 
 	endpoints := dev.Endpoints{DynamoDB: ddb.Endpoint, AWS: moto.Endpoint}
 	// Anything in this process that loads its AWS config from the
@@ -132,6 +159,7 @@ func run(log *slog.Logger) error {
 		"AWS_ENDPOINT_URL_DYNAMODB": endpoints.DynamoDB,
 		"AWS_ENDPOINT_URL_SQS":      endpoints.AWS,
 		"AWS_ENDPOINT_URL_S3":       endpoints.AWS,
+		"AWS_ENDPOINT_URL_KMS":      endpoints.AWS,
 		"AWS_ACCESS_KEY_ID":         "test",
 		"AWS_SECRET_ACCESS_KEY":     "test",
 		"AWS_REGION":                dev.LocalRegion,
@@ -149,12 +177,9 @@ func run(log *slog.Logger) error {
 		TemplatePath: filepath.Join(root, "template.yaml"),
 		AWS:          cfg,
 		Names:        dev.Names{Table: "flux-local", Prefix: "flux-local-"},
-		Env: map[string]string{
-			"SHOPIFY_API_KEY":    envOr("SHOPIFY_API_KEY", localShopifyAPIKey),
-			"SHOPIFY_API_SECRET": envOr("SHOPIFY_API_SECRET", localShopifyAPISecret),
-		},
-		Addr: "127.0.0.1:" + strconv.Itoa(apiPort),
-		Log:  log,
+		Env:          stackEnv,
+		Addr:         "127.0.0.1:" + strconv.Itoa(apiPort),
+		Log:          log,
 	})
 	if err != nil {
 		return err
