@@ -347,3 +347,20 @@ func TestMediaInterfaceFields(t *testing.T) {
 		t.Errorf("media: %v", d)
 	}
 }
+
+func TestDefinitionAndPriceFields(t *testing.T) {
+	e := newEnv(t, Options{})
+	d := e.gql(SourceToken, `{
+	  products(first: 1) { nodes { priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount } } media(first: 1) { nodes { ... on MediaImage { originalSource { url fileSize } } } } } }
+	  metaobjectDefinitions(first: 1) { nodes { access { admin storefront } capabilities { publishable { enabled } translatable { enabled } } fieldDefinitions { validations { name } } } }
+	  metaobjects(type: "designer", first: 1) { nodes { capabilities { publishable { status } } } }
+	  metafieldDefinitions(ownerType: PRODUCT, first: 1) { nodes { access { admin storefront } capabilities { adminFilterable { enabled eligible } } } }
+	}`, nil).mustData(t)
+	if str(d, "products", "nodes", 0, "priceRangeV2", "minVariantPrice", "currencyCode") != "USD" ||
+		str(d, "products", "nodes", 0, "media", "nodes", 0, "originalSource", "url") == "" ||
+		str(d, "metaobjectDefinitions", "nodes", 0, "access", "admin") != "PUBLIC_READ_WRITE" ||
+		str(d, "metaobjects", "nodes", 0, "capabilities", "publishable", "status") != "ACTIVE" ||
+		get(d, "metafieldDefinitions", "nodes", 0, "capabilities", "adminFilterable", "eligible") != true {
+		t.Errorf("fields: %v", d)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -261,6 +262,27 @@ func (p *Product) TotalInventory() int32 {
 	return n
 }
 
+// ProductPriceRangeV2 is the lowest and highest variant price.
+type ProductPriceRangeV2 struct {
+	MinVariantPrice *MoneyV2
+	MaxVariantPrice *MoneyV2
+}
+
+// PriceRangeV2 returns the variants' price range.
+func (p *Product) PriceRangeV2() *ProductPriceRangeV2 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range p.variantList {
+		if f, err := strconv.ParseFloat(string(v.Price), 64); err == nil {
+			lo, hi = math.Min(lo, f), math.Max(hi, f)
+		}
+	}
+	if len(p.variantList) == 0 || math.IsInf(lo, 0) {
+		lo, hi = 0, 0
+	}
+	return &ProductPriceRangeV2{MinVariantPrice: &MoneyV2{Amount: Decimal(strconv.FormatFloat(lo, 'f', 2, 64)), CurrencyCode: "USD"},
+		MaxVariantPrice: &MoneyV2{Amount: Decimal(strconv.FormatFloat(hi, 'f', 2, 64)), CurrencyCode: "USD"}}
+}
+
 // HasOnlyDefaultVariant reports whether the product has just the default variant.
 func (p *Product) HasOnlyDefaultVariant() bool {
 	return len(p.variantList) == 1 && p.variantList[0].Title == "Default Title"
@@ -506,6 +528,21 @@ func (m *MediaImage) FileErrors() []*FileError { return []*FileError{} }
 
 // FileErrors is empty.
 func (g *GenericFile) FileErrors() []*FileError { return []*FileError{} }
+
+// MediaImageOriginalSource is the uploaded original.
+type MediaImageOriginalSource struct {
+	FileSize *int32
+	Url      *URL
+}
+
+// OriginalSource returns the original file's URL and size.
+func (m *MediaImage) OriginalSource() *MediaImageOriginalSource {
+	if m.Image == nil {
+		return nil
+	}
+	u := m.Image.Url
+	return &MediaImageOriginalSource{FileSize: i32p(m.fileSize), Url: &u}
+}
 
 // MediaContentType is IMAGE.
 func (m *MediaImage) MediaContentType() string { return "IMAGE" }
@@ -1093,6 +1130,59 @@ type MetaobjectFieldDefinition struct {
 	Description *string
 	Required    bool
 	Type        *MetafieldDefinitionType
+	validations []*MetafieldDefinitionValidation
+}
+
+// Validations returns the field's validation rules.
+func (f *MetaobjectFieldDefinition) Validations() []*MetafieldDefinitionValidation {
+	if f.validations == nil {
+		return []*MetafieldDefinitionValidation{}
+	}
+	return f.validations
+}
+
+type enabled struct{ Enabled bool }
+
+type enabledEligible struct{ Enabled, Eligible bool }
+
+// MetaobjectAccess is who may read and write a metaobject type's entries.
+type MetaobjectAccess struct{ Admin, Storefront string }
+
+// MetaobjectCapabilities are a metaobject type's options.
+type MetaobjectCapabilities struct {
+	Publishable  *enabled
+	Translatable *enabled
+	Renderable   *enabled
+	OnlineStore  *enabled
+}
+
+// Access is merchant read/write in the admin, none on the storefront.
+func (d *MetaobjectDefinition) Access() *MetaobjectAccess {
+	return &MetaobjectAccess{Admin: "PUBLIC_READ_WRITE", Storefront: "NONE"}
+}
+
+// Capabilities: entries are publishable and translatable.
+func (d *MetaobjectDefinition) Capabilities() *MetaobjectCapabilities {
+	return &MetaobjectCapabilities{Publishable: &enabled{true}, Translatable: &enabled{true}, Renderable: &enabled{false}, OnlineStore: &enabled{false}}
+}
+
+// Capabilities returns the entry's publishable status (ACTIVE).
+func (m *Metaobject) Capabilities() *metaobjectCapabilityData {
+	return &metaobjectCapabilityData{Publishable: &struct{ Status string }{"ACTIVE"}}
+}
+
+type metaobjectCapabilityData struct {
+	Publishable *struct{ Status string }
+}
+
+// MetafieldAccess is who may read and write a definition's metafields.
+type MetafieldAccess struct{ Admin, Storefront *string }
+
+// MetafieldCapabilities are a metafield definition's options.
+type MetafieldCapabilities struct {
+	AdminFilterable          *enabledEligible
+	SmartCollectionCondition *enabledEligible
+	UniqueValues             *enabledEligible
 }
 
 // MetaobjectDefinition is a metaobject type.
@@ -1228,6 +1318,16 @@ type MetafieldDefinition struct {
 	OwnerType      string
 	PinnedPosition *int32
 	Validations    []*MetafieldDefinitionValidation
+}
+
+// Access is merchant read/write, no storefront access.
+func (d *MetafieldDefinition) Access() *MetafieldAccess {
+	return &MetafieldAccess{Admin: strp("PUBLIC_READ_WRITE"), Storefront: strp("NONE")}
+}
+
+// Capabilities are all off.
+func (d *MetafieldDefinition) Capabilities() *MetafieldCapabilities {
+	return &MetafieldCapabilities{AdminFilterable: &enabledEligible{false, true}, SmartCollectionCondition: &enabledEligible{false, true}, UniqueValues: &enabledEligible{false, true}}
 }
 
 // MetafieldsCount counts the metafields using the definition.

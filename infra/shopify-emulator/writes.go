@@ -982,8 +982,15 @@ func (rootResolver) MetaobjectDefinitionCreate(ctx context.Context, a struct {
 	d := &MetaobjectDefinition{shop: s, Type: in.Type, Name: in.Type, Description: in.Description, DisplayNameKey: in.DisplayNameKey}
 	setStr(&d.Name, in.Name)
 	for _, f := range in.FieldDefinitions {
-		d.FieldDefinitions = append(d.FieldDefinitions, &MetaobjectFieldDefinition{Key: f.Key, Name: f.Name, Description: f.Description,
-			Required: f.Required != nil && *f.Required, Type: defType(f.Type)})
+		fd := &MetaobjectFieldDefinition{Key: f.Key, Name: f.Name, Description: f.Description,
+			Required: f.Required != nil && *f.Required, Type: defType(f.Type)}
+		if f.Validations != nil {
+			for _, v := range *f.Validations {
+				val := v.Value
+				fd.validations = append(fd.validations, &MetafieldDefinitionValidation{Name: v.Name, Value: &val, Type: "string"})
+			}
+		}
+		d.FieldDefinitions = append(d.FieldDefinitions, fd)
 	}
 	d.base = s.newBase("MetaobjectDefinition", now(), d)
 	s.metaobjectDefs = append(s.metaobjectDefs, d)
