@@ -209,3 +209,81 @@ func TestThemeFileBodies(t *testing.T) {
 		}
 	}
 }
+
+func TestMoreWrites(t *testing.T) {
+	e := newEnv(t, Options{})
+	sh := e.srv.shop(SourceShop)
+	file := sh.files[len(sh.files)-1] // a banner image
+	generic := sh.files[len(sh.files)-7]
+	tests := []struct {
+		name   string
+		query  string
+		vars   map[string]any
+		path   []any
+		expect string
+	}{
+		{"fileUpdate alt", `mutation($id: ID!) { fileUpdate(files: [{id: $id, alt: "New alt"}]) { files { alt } userErrors { code } } }`,
+			map[string]any{"id": string(file.ID())}, []any{"fileUpdate", "files", 0, "alt"}, "New alt"},
+		{"fileUpdate unknown", `mutation { fileUpdate(files: [{id: "gid://shopify/MediaImage/1", alt: "x"}]) { files { alt } userErrors { code } } }`,
+			nil, []any{"fileUpdate", "userErrors", 0, "code"}, "FILE_DOES_NOT_EXIST"},
+		{"fileDelete", `mutation($id: ID!) { fileDelete(fileIds: [$id]) { deletedFileIds userErrors { code } } }`,
+			map[string]any{"id": string(generic.ID())}, []any{"fileDelete", "deletedFileIds", 0}, string(generic.ID())},
+		{"free shipping code", `mutation { discountCodeFreeShippingCreate(freeShippingCodeDiscount: {title: "Ship free", code: "SHIPFREE", startsAt: "2026-01-01T00:00:00Z", customerSelection: {all: true}}) {
+			codeDiscountNode { codeDiscount { __typename ... on DiscountCodeFreeShipping { title summary } } } userErrors { code } } }`,
+			nil, []any{"discountCodeFreeShippingCreate", "codeDiscountNode", "codeDiscount", "__typename"}, "DiscountCodeFreeShipping"},
+		{"collectionUpdate", `mutation($id: ID!) { collectionUpdate(input: {id: $id, title: "Renamed", templateSuffix: "landing"}) { collection { title templateSuffix } userErrors { message } } }`,
+			map[string]any{"id": sh.collections[0].gid()}, []any{"collectionUpdate", "collection", "templateSuffix"}, "landing"},
+		{"collectionDelete", `mutation($id: ID!) { collectionDelete(input: {id: $id}) { deletedCollectionId userErrors { message } } }`,
+			map[string]any{"id": sh.collections[1].gid()}, []any{"collectionDelete", "deletedCollectionId"}, sh.collections[1].gid()},
+		{"metaobjectUpdate", `mutation($id: ID!) { metaobjectUpdate(id: $id, metaobject: {fields: [{key: "bio", value: "New bio"}]}) { metaobject { field(key: "bio") { value } } userErrors { code } } }`,
+			map[string]any{"id": sh.metaobjects[9].gid()}, []any{"metaobjectUpdate", "metaobject", "field", "value"}, "New bio"},
+		{"metaobjectDelete", `mutation($id: ID!) { metaobjectDelete(id: $id) { deletedId userErrors { code } } }`,
+			map[string]any{"id": sh.metaobjects[10].gid()}, []any{"metaobjectDelete", "deletedId"}, sh.metaobjects[10].gid()},
+		{"metafieldsSet on a product", `mutation($id: ID!) { metafieldsSet(metafields: [{ownerId: $id, namespace: "specs", key: "weight_grams", value: "250"}]) { metafields { type value } userErrors { code } } }`,
+			map[string]any{"id": sh.products[2].gid()}, []any{"metafieldsSet", "metafields", 0, "type"}, "number_integer"},
+		{"metafieldsSet invalid integer", `mutation($id: ID!) { metafieldsSet(metafields: [{ownerId: $id, namespace: "specs", key: "weight_grams", value: "heavy"}]) { metafields { id } userErrors { code } } }`,
+			map[string]any{"id": sh.products[2].gid()}, []any{"metafieldsSet", "userErrors", 0, "code"}, "INVALID_VALUE"},
+		{"metafieldsSet wrong type for definition", `mutation($id: ID!) { metafieldsSet(metafields: [{ownerId: $id, namespace: "specs", key: "weight_grams", type: "single_line_text_field", value: "x"}]) { userErrors { code } } }`,
+			map[string]any{"id": sh.products[2].gid()}, []any{"metafieldsSet", "userErrors", 0, "code"}, "INVALID_TYPE"},
+		{"menuDelete default", `mutation($id: ID!) { menuDelete(id: $id) { deletedMenuId userErrors { code } } }`,
+			map[string]any{"id": sh.menus[0].gid()}, []any{"menuDelete", "userErrors", 0, "code"}, "UNABLE_TO_DELETE_DEFAULT_MENU"},
+		{"blogUpdate taken handle", `mutation($id: ID!) { blogUpdate(id: $id, blog: {handle: "news"}) { blog { id } userErrors { code } } }`,
+			map[string]any{"id": sh.blogs[1].gid()}, []any{"blogUpdate", "userErrors", 0, "code"}, "TAKEN"},
+		{"articleUpdate", `mutation($id: ID!) { articleUpdate(id: $id, article: {title: "Edited", isPublished: false}) { article { title isPublished publishedAt } userErrors { code } } }`,
+			map[string]any{"id": sh.articles[0].gid()}, []any{"articleUpdate", "article", "title"}, "Edited"},
+		{"themeFilesDelete required file", `mutation($t: ID!) { themeFilesDelete(themeId: $t, files: ["layout/theme.liquid", "assets/base.css"]) { deletedThemeFiles { filename } userErrors { code filename } } }`,
+			map[string]any{"t": sh.themes[0].gid()}, []any{"themeFilesDelete", "deletedThemeFiles", 0, "filename"}, "assets/base.css"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.gql(SourceToken, tt.query, tt.vars).mustData(t)
+			if got := str(d, tt.path...); got != tt.expect {
+				t.Errorf("%v = %q, want %q\n%v", tt.path, got, tt.expect, d)
+			}
+		})
+	}
+}
+
+func TestBulkCancelAndLimits(t *testing.T) {
+	e := newEnv(t, Options{})
+	// Operations run in the background one after another: a quick burst starts
+	// some and may be refused OPERATION_IN_PROGRESS beyond the limit.
+	run := `mutation { bulkOperationRunQuery(query: "{ products { edges { node { id } } } }") { bulkOperation { id status } userErrors { code } } }`
+	var ids []string
+	for i := 0; i < MaxConcurrentBulkQueries+1; i++ {
+		d := e.gql(SecondToken, run, nil).mustData(t)
+		if id := str(d, "bulkOperationRunQuery", "bulkOperation", "id"); id != "" {
+			ids = append(ids, id)
+		} else if str(d, "bulkOperationRunQuery", "userErrors", 0, "code") != "OPERATION_IN_PROGRESS" {
+			t.Errorf("run %d: %v", i, d)
+		}
+	}
+	if len(ids) == 0 {
+		t.Fatal("no bulk operation started")
+	}
+	d := e.gql(SecondToken, `mutation($id: ID!) { bulkOperationCancel(id: $id) { bulkOperation { status } userErrors { message } } }`, map[string]any{"id": ids[len(ids)-1]}).mustData(t)
+	status := str(d, "bulkOperationCancel", "bulkOperation", "status")
+	if status != "CANCELED" && status != "COMPLETED" {
+		t.Errorf("cancel: %v", d)
+	}
+}
