@@ -64,13 +64,14 @@ func NewTableName(t testing.TB) (*dynamodb.Client, string) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	name := "flux-test-" + hex.EncodeToString(b)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	if err := store.CreateTable(ctx, c, name); err != nil {
 		t.Fatalf("create test table: %v", err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// t.Context() is already done when cleanups run.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(t.Context()), 30*time.Second)
 		defer cancel()
 		if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
 			t.Logf("delete test table %s: %v", name, err)
@@ -91,7 +92,7 @@ func NewTable(t testing.TB) *store.Store {
 func NewTenant(t testing.TB, s *store.Store, id, name string) config.Tenant {
 	t.Helper()
 	tn := config.Tenant{ID: id, Name: name}
-	if err := s.CreateTenant(context.Background(), tn); err != nil {
+	if err := s.CreateTenant(t.Context(), tn); err != nil {
 		t.Fatalf("create tenant %s: %v", id, err)
 	}
 	return tn
