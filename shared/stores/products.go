@@ -170,8 +170,8 @@ func productsQuery(f fieldSelection) rootQuery {
 	}
 	if f.has(ProductMedia) {
 		node = append(node, conn("media", productMediaFirst,
-			scalars("alt", "mediaContentType"),
-			on("Node", scalars("id")), on("MediaImage", obj("image", scalars("url", "width", "height")))))
+			scalars("id", "alt", "mediaContentType"),
+			on("MediaImage", obj("image", scalars("url", "width", "height")))))
 	}
 	if f.has(ProductMetafields) {
 		node = append(node, conn("metafields", productMetafieldsFirst, scalars("namespace", "key", "value", "type")))
