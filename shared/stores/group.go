@@ -206,6 +206,24 @@ type listing struct {
 // further Shopify requests (see list).
 const fillBudget = 2 * time.Second
 
+// callBudget bounds all of one request's Shopify work (retries and their
+// waits included), and deadlineMargin keeps it that far inside the
+// function's own deadline: the group then answers with a classified error
+// naming the store, instead of being cut off by the Lambda timeout (which
+// the gateway could only report as an internal error).
+const (
+	callBudget     = 8 * time.Second
+	deadlineMargin = time.Second
+)
+
+func withCallBudget(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := time.Now().Add(callBudget)
+	if dl, ok := ctx.Deadline(); ok && dl.Add(-deadlineMargin).Before(d) {
+		d = dl.Add(-deadlineMargin)
+	}
+	return context.WithDeadline(ctx, d)
+}
+
 // list validates the shared arguments, connects to the caller's shop, reads
 // one page of the listing and converts its nodes. The operation has checked
 // the scope and its own arguments.
@@ -231,6 +249,8 @@ func list[S, T any](ctx context.Context, g *Group, args ListArgs, l listing, con
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
+	ctx, cancel := withCallBudget(ctx)
+	defer cancel()
 	start := time.Now()
 	out := []T{}
 	var last PageInfo

@@ -643,3 +643,33 @@ func TestFailureWhileFillingKeepsThePage(t *testing.T) {
 		t.Errorf("%d products (want %d), pageInfo %+v, %d requests", len(res.Products), per, res.PageInfo, f.calls.Load())
 	}
 }
+
+// A Shopify that does not answer is reported, naming the store, before the
+// function's own deadline.
+func TestSlowShopifyAnswersBeforeTheDeadline(t *testing.T) {
+	f := newFakeShopify(t)
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) }) // before the server closes
+	f.answer = func(w http.ResponseWriter, req shopifyRequest) {
+		<-hang
+		serveTestdata(t, w, req)
+	}
+	g := testGroup(t, f)
+	ctx, cancel := context.WithTimeout(t.Context(), deadlineMargin+300*time.Millisecond)
+	defer cancel()
+	raw, _ := json.Marshal(ListArgs{Shop: shopA})
+	start := time.Now()
+	resp, err := g.Handle(ctx, rpc.Request{Group: GroupName, Operation: OpListPages, Identity: reader(tenantA), Arguments: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > deadlineMargin {
+		t.Errorf("answered after %v", took)
+	}
+	if ctx.Err() != nil {
+		t.Error("answered after the deadline")
+	}
+	if resp.Error == nil || resp.Error.Code != "SERVICE_UNAVAILABLE" || !strings.Contains(resp.Error.Message, shopA) {
+		t.Errorf("error %+v", resp.Error)
+	}
+}

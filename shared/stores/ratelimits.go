@@ -69,6 +69,8 @@ func (g *Group) Budgets(ctx context.Context) (RateLimits, error) {
 	if err != nil {
 		return RateLimits{}, fmt.Errorf("store group of tenant %s: %w", caller.TenantID, err)
 	}
+	ctx, cancel := withCallBudget(ctx)
+	defer cancel()
 	out := make([]StoreBudget, len(sg.Stores))
 	var wg sync.WaitGroup
 	for i, st := range sg.Stores {
