@@ -146,7 +146,7 @@ func (rootResolver) BulkOperationCancel(ctx context.Context, a idArg) *bulkCance
 // validateBulkQuery checks a bulk query as Shopify does: valid against the
 // schema, a query (not a mutation), with at least one connection.
 func (srv *Server) validateBulkQuery(q string) string {
-	doc, errs := gqlparser.LoadQuery(srv.astSchema, q)
+	doc, errs := gqlparser.LoadQueryWithRules(srv.astSchema, q, nil)
 	if len(errs) > 0 {
 		return "Invalid bulk query: " + errs[0].Message
 	}
@@ -210,7 +210,7 @@ func (srv *Server) runBulk(s *shopData, op *BulkOperation) {
 		if err := json.Unmarshal(resp.Data, &data); err != nil {
 			failed = true
 		} else {
-			doc, _ := gqlparser.LoadQuery(srv.astSchema, op.Query)
+			doc, _ := gqlparser.LoadQueryWithRules(srv.astSchema, op.Query, nil)
 			enc := json.NewEncoder(&buf)
 			for _, sel := range doc.Operations[0].SelectionSet {
 				f, ok := sel.(*ast.Field)

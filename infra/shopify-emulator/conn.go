@@ -78,6 +78,7 @@ func encodeCursor(id int64, value string) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
+//lint:ignore ST1005 Shopify's message, verbatim.
 var errInvalidCursor = errors.New("Invalid cursor for current pagination sort.")
 
 func decodeCursor(s string) (cursorPayload, error) {

@@ -48,8 +48,6 @@ func (g *gen) stamps() (DateTime, DateTime) {
 	return dt(c), dt(u)
 }
 
-func (g *gen) at(c, u DateTime, b *base) { b.CreatedAt, b.UpdatedAt = c, u }
-
 var (
 	adjectives = []string{"Classic", "Modern", "Vintage", "Organic", "Premium", "Essential", "Everyday", "Urban", "Coastal", "Alpine", "Minimal", "Heritage", "Lightweight", "Rugged", "Soft", "Nordic", "Sunset", "Midnight"}
 	materials  = []string{"Leather", "Cotton", "Linen", "Wool", "Canvas", "Denim", "Bamboo", "Ceramic", "Oak", "Steel", "Cashmere", "Suede"}

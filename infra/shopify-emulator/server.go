@@ -489,7 +489,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, shop *shop
 
 	// Static analysis: operation type and requested cost.
 	var op *ast.OperationDefinition
-	doc, gerrs := gqlparser.LoadQuery(s.astSchema, req.Query)
+	doc, gerrs := gqlparser.LoadQueryWithRules(s.astSchema, req.Query, nil)
 	if len(gerrs) == 0 {
 		op = pickOperation(doc, req.OperationName)
 	}

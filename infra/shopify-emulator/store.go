@@ -48,8 +48,6 @@ func (s *shopData) newBase(kind string, at DateTime, obj any) base {
 	return base{num: s.nextID, kind: kind, CreatedAt: at, UpdatedAt: at}
 }
 
-func (s *shopData) register(b *base, obj any) { s.objects[b.num] = obj }
-
 func (s *shopData) allMetafields() []*Metafield {
 	var out []*Metafield
 	for _, p := range s.products {

@@ -72,15 +72,6 @@ type webhookDeletePayload struct {
 	UserErrors                   []*UserError
 }
 
-// topicName turns PRODUCTS_UPDATE into products/update.
-func topicName(enum string) string {
-	i := strings.LastIndex(enum, "_")
-	if i < 0 {
-		return strings.ToLower(enum)
-	}
-	return strings.ToLower(enum[:i]) + "/" + strings.ToLower(enum[i+1:])
-}
-
 // WebhookSubscriptionCreate subscribes a callback URL to a topic.
 func (rootResolver) WebhookSubscriptionCreate(ctx context.Context, a struct {
 	Topic               string
