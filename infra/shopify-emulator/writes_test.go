@@ -3,6 +3,8 @@ package emulator
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -285,5 +287,71 @@ func TestBulkCancelAndLimits(t *testing.T) {
 	status := str(d, "bulkOperationCancel", "bulkOperation", "status")
 	if status != "CANCELED" && status != "COMPLETED" {
 		t.Errorf("cancel: %v", d)
+	}
+}
+
+func TestBulkMutation(t *testing.T) {
+	e := newEnv(t, Options{})
+	d := e.gql(ProductionToken, `mutation { stagedUploadsCreate(input: [{resource: BULK_MUTATION_VARIABLES, filename: "bulk_op_vars", mimeType: "text/jsonl", httpMethod: POST}]) {
+	  stagedTargets { url parameters { name value } } userErrors { message } } }`, nil).mustData(t)
+	target := get(d, "stagedUploadsCreate", "stagedTargets", 0)
+	var key string
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, p := range get(target, "parameters").([]any) {
+		_ = mw.WriteField(str(p, "name"), str(p, "value"))
+		if str(p, "name") == "key" {
+			key = str(p, "value")
+		}
+	}
+	fw, _ := mw.CreateFormFile("file", "bulk_op_vars")
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(fw, "{\"product\":{\"title\":\"Bulk %d\"}}\n", i)
+	}
+	fmt.Fprintln(fw, `{"product":{"title":""}}`)
+	mw.Close()
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", str(target, "url"), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("upload: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	mut := `mutation call($product: ProductCreateInput) { productCreate(product: $product) { product { handle } userErrors { field message } } }`
+	d = e.gql(ProductionToken, `mutation($m: String!, $p: String!) { bulkOperationRunMutation(mutation: $m, stagedUploadPath: $p) { bulkOperation { id status type } userErrors { code message } } }`,
+		map[string]any{"m": mut, "p": key}).mustData(t)
+	id := str(d, "bulkOperationRunMutation", "bulkOperation", "id")
+	if id == "" {
+		t.Fatalf("run: %v", d)
+	}
+	var op map[string]any
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		op = e.gql(ProductionToken, `query($id: ID!) { node(id: $id) { ... on BulkOperation { status objectCount url } } }`, map[string]any{"id": id}).mustData(t)
+		if str(op, "node", "status") == "COMPLETED" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if str(op, "node", "status") != "COMPLETED" || str(op, "node", "objectCount") != "4" {
+		t.Fatalf("operation: %v", op)
+	}
+	res, err := http.Get(str(op, "node", "url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[0], `"handle":"bulk-0"`) || !strings.Contains(lines[0], `"__lineNumber":0`) || !strings.Contains(lines[3], "Title can't be blank") {
+		t.Errorf("result: %s", raw)
+	}
+	if n := len(e.srv.shop(ProductionShop).products); n != 3 {
+		t.Errorf("%d products created, want 3", n)
+	}
+	d = e.gql(ProductionToken, `mutation($m: String!) { bulkOperationRunMutation(mutation: $m, stagedUploadPath: "nope/bulk_op_vars") { bulkOperation { id } userErrors { code } } }`,
+		map[string]any{"m": mut}).mustData(t)
+	if str(d, "bulkOperationRunMutation", "userErrors", 0, "code") != "NO_SUCH_FILE" {
+		t.Errorf("missing file: %v", d)
 	}
 }
