@@ -67,6 +67,13 @@ func testLogger(t *testing.T) *slog.Logger {
 // and a free port, with the demo tenants seeded.
 func startStack(t *testing.T) *env {
 	t.Helper()
+	return startStackWith(t, dev.LocalShopify{})
+}
+
+// startStackWith is startStack with the stack's Shopify settings (the
+// emulator's base URL, a local token key).
+func startStackWith(t *testing.T, shopify dev.LocalShopify) *env {
+	t.Helper()
 	ctx := context.Background()
 	cfg, err := dev.LocalAWS(ctx, endpoints(t))
 	if err != nil {
@@ -80,7 +87,7 @@ func startStack(t *testing.T) *env {
 		TemplatePath: templatePath,
 		AWS:          cfg,
 		Names:        names,
-		Env:          dev.LocalShopify{}.Env(),
+		Env:          shopify.Env(),
 		Addr:         "127.0.0.1:0",
 		Log:          testLogger(t),
 		PollWait:     time.Second,
