@@ -531,3 +531,27 @@ func TestWebhookRetriesKeepTheirIDs(t *testing.T) {
 		t.Errorf("delivery log: %v", log)
 	}
 }
+
+func TestCurrentAppInstallationScopes(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.srv.mu.Lock()
+	e.srv.tokens["shpat_two"] = issuedToken{shop: SourceShop, scope: "read_products,write_content"}
+	e.srv.mu.Unlock()
+	q := `{ currentAppInstallation { id accessScopes { handle } app { apiKey } } }`
+	d := e.gql("shpat_two", q, nil).mustData(t)
+	scopes, _ := get(d, "currentAppInstallation", "accessScopes").([]any)
+	if len(scopes) != 2 || str(scopes[0], "handle") != "read_products" || str(d, "currentAppInstallation", "app", "apiKey") != DefaultAPIKey {
+		t.Errorf("OAuth token: %v", d)
+	}
+	d = e.gql(SourceToken, q, nil).mustData(t)
+	if all, _ := get(d, "currentAppInstallation", "accessScopes").([]any); len(all) < 10 {
+		t.Errorf("dev token scopes: %v", d)
+	}
+	// webhookSubscriptionUpdate moves a subscription.
+	d = e.gql(SourceToken, `mutation { webhookSubscriptionCreate(topic: PRODUCTS_UPDATE, webhookSubscription: {callbackUrl: "https://a.example/h"}) { webhookSubscription { id } } }`, nil).mustData(t)
+	id := str(d, "webhookSubscriptionCreate", "webhookSubscription", "id")
+	d = e.gql(SourceToken, `mutation($id: ID!) { webhookSubscriptionUpdate(id: $id, webhookSubscription: {callbackUrl: "https://b.example/h"}) { webhookSubscription { callbackUrl } userErrors { message } } }`, map[string]any{"id": id}).mustData(t)
+	if str(d, "webhookSubscriptionUpdate", "webhookSubscription", "callbackUrl") != "https://b.example/h" {
+		t.Errorf("update: %v", d)
+	}
+}

@@ -20,6 +20,7 @@ type reqState struct {
 	events     []webhookEvent
 	bulkStarts []*BulkOperation
 	after      []func() // run in the background once the request released the shop
+	scopes     scopeSet // the token's scopes (nil: all)
 }
 
 type reqKey struct{}

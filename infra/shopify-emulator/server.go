@@ -516,7 +516,8 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, shop *shop
 	state := &reqState{srv: s, shop: shop, baseURL: baseURL(r), apiVersion: version}
 	ctx := context.WithValue(r.Context(), reqKey{}, state)
 	mutation := op != nil && op.Operation == ast.Mutation
-	denied := deniedRootFields(op, s.tokenScopes(r.Header.Get("X-Shopify-Access-Token")))
+	state.scopes = s.tokenScopes(r.Header.Get("X-Shopify-Access-Token"))
+	denied := deniedRootFields(op, state.scopes)
 	var resp *graphql.Response
 	switch {
 	case mutation && len(denied) > 0:
