@@ -64,24 +64,6 @@ func lookup(s *shopData, id graphql.ID) any {
 		return lookupDiscountView(s, kind, n)
 	}
 	obj := s.objects[n]
-	if obj == nil {
-		return nil
-	}
-	var k string
-	switch o := obj.(type) {
-	case *fileR:
-		obj = o.v
-		return lookupKind(obj, kind)
-	case interface{ ID() graphql.ID }:
-		k, _, _ = parseGID(string(o.ID()))
-	}
-	if k != kind {
-		return nil
-	}
-	return obj
-}
-
-func lookupKind(obj any, kind string) any {
 	if x, ok := obj.(interface{ ID() graphql.ID }); ok {
 		if k, _, _ := parseGID(string(x.ID())); k == kind {
 			return obj
