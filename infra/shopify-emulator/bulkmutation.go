@@ -130,6 +130,11 @@ func (srv *Server) runBulkMutation(s *shopData, op *BulkOperation, lines []map[s
 	t := DateTime(time.Now().UTC().Format(time.RFC3339))
 	op.CompletedAt = &t
 	op.Status, op.result, op.objectCount, op.rootCount = "COMPLETED", buf.Bytes(), len(lines), len(lines)
+	if ev, ok := buildEventRaw(s, "bulk_operations/finish", map[string]any{
+		"admin_graphql_api_id": op.gid(), "completed_at": op.CompletedAt, "created_at": op.CreatedAt,
+		"error_code": nil, "status": "completed", "type": "mutation"}); ok {
+		events = append(events, ev)
+	}
 	s.mu.Unlock()
 	if len(events) > 0 {
 		srv.enqueue(func(ctx context.Context) { srv.deliver(ctx, events) })

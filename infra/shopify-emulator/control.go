@@ -201,6 +201,8 @@ func (s *Server) controlShop(w http.ResponseWriter, r *http.Request, sh *shopDat
 		id := string(ws.ID())
 		sh.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]any{"id": id, "topic": topic, "callbackUrl": cb, "apiVersion": version})
+	case len(rest) == 1 && rest[0] == "uninstall" && r.Method == http.MethodPost:
+		s.uninstall(w, sh)
 	case len(rest) == 2 && rest[0] == "webhooks" && rest[1] == "trigger" && r.Method == http.MethodPost:
 		s.triggerWebhook(w, sh, body)
 	case len(rest) == 1 && rest[0] == "objects" && r.Method == http.MethodPost:
@@ -321,6 +323,9 @@ func (s *Server) edit(w http.ResponseWriter, sh *shopData, action, kind string, 
 	}
 	sh.mu.Lock()
 	obj, status, msg := applyEdit(sh, action, kind, id, f)
+	if status == http.StatusOK && msg != "" {
+		action = msg // e.g. a theme's role set to MAIN publishes it
+	}
 	var events []webhookEvent
 	var gid string
 	if obj != nil {
@@ -427,6 +432,11 @@ func applyEdit(sh *shopData, action, kind string, id int64, f map[string]any) (a
 			sh.menus = removeFrom(sh.menus, o)
 		case *MetafieldDefinition:
 			sh.metafieldDefs = removeFrom(sh.metafieldDefs, o)
+		case *OnlineStoreTheme:
+			if o.Role == "MAIN" {
+				return nil, http.StatusBadRequest, "the live theme can't be deleted"
+			}
+			sh.themes = removeFrom(sh.themes, o)
 		case *MediaImage, *GenericFile:
 			for _, fr := range sh.files {
 				if fr.v == obj {
@@ -497,6 +507,10 @@ func applyEdit(sh *shopData, action, kind string, id int64, f map[string]any) (a
 		}
 		o.UpdatedAt = t
 	case *OnlineStoreTheme:
+		if role := fstr(f, "role"); role != nil && *role == "MAIN" && o.Role != "MAIN" {
+			sh.publishTheme(o, t)
+			return o, http.StatusOK, "publish"
+		}
 		setStr(&o.Name, fstr(f, "name"))
 		if files, ok := f["files"].(map[string]any); ok {
 			for name, content := range files {

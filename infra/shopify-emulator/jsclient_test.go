@@ -171,8 +171,10 @@ func TestWebhooksMatchShopifySchemas(t *testing.T) {
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("script output %q: %v", out, err)
 	}
-	want := []string{"products/create", "products/update", "products/delete", "collections/update", "metaobjects/update",
-		"metaobjects/delete", "discounts/update", "metafield_definitions/update", "themes/update"}
+	want := []string{"products/create", "products/update", "products/delete", "collections/create", "collections/update",
+		"collections/delete", "metaobjects/create", "metaobjects/update", "metaobjects/delete", "discounts/create", "discounts/update",
+		"discounts/delete", "metafield_definitions/create", "metafield_definitions/update", "metafield_definitions/delete",
+		"themes/update", "themes/create", "themes/publish", "themes/delete", "bulk_operations/finish", "app/uninstalled"}
 	if got.Received != len(want) {
 		t.Errorf("%d deliveries, want %d: %s", got.Received, len(want), out)
 	}

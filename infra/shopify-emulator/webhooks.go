@@ -328,8 +328,19 @@ func restPayload(s *shopData, topic string, obj any) map[string]any {
 			"capabilities":        map[string]any{"publishable": map[string]any{"status": "active"}},
 			"created_by_staff_id": "gid://shopify/StaffMember/1", "created_by_app_id": emulatorAppGID}
 	case *DiscountNode:
-		return map[string]any{"admin_graphql_api_id": o.gid(), "title": o.Title, "status": o.Status, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt}
+		// Discount webhooks name the code or automatic node, as Shopify's do.
+		gid := fmt.Sprintf("gid://shopify/DiscountCodeNode/%d", o.num)
+		if strings.HasPrefix(o.Kind, "DiscountAutomatic") {
+			gid = fmt.Sprintf("gid://shopify/DiscountAutomaticNode/%d", o.num)
+		}
+		if strings.HasSuffix(topic, "/delete") {
+			return map[string]any{"admin_graphql_api_id": gid, "deleted_at": now()}
+		}
+		return map[string]any{"admin_graphql_api_id": gid, "title": o.Title, "status": o.Status, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt}
 	case *MetafieldDefinition:
+		if strings.HasSuffix(topic, "/delete") {
+			return map[string]any{"id": o.gid(), "type": metafieldTypeClass(o.Type.Name), "created_by_app_id": nil}
+		}
 		pinned := 0
 		if o.PinnedPosition != nil {
 			pinned = int(*o.PinnedPosition)
@@ -341,10 +352,23 @@ func restPayload(s *shopData, topic string, obj any) map[string]any {
 			"unique_values": false, "smart_collection_condition": false, "option_linkable": false, "admin_filterable": false, "admin_filterable_status": nil,
 			"app_config_managed": false, "access_only": false, "admin_filter_status": "not_filterable", "use_as_collection_condition": false}
 	case *OnlineStoreTheme:
+		if strings.HasSuffix(topic, "/delete") {
+			return map[string]any{"id": o.num}
+		}
 		return map[string]any{"id": o.num, "name": o.Name, "created_at": o.CreatedAt, "updated_at": o.UpdatedAt,
 			"role": strings.ToLower(o.Role), "theme_store_id": o.ThemeStoreId, "previewable": true, "processing": false, "admin_graphql_api_id": o.gid()}
 	}
 	return map[string]any{}
+}
+
+// metafieldTypeClass is the type as Shopify's delete payloads name it, e.g.
+// ShopifyMetafields::Types::SingleLineTextFieldType.
+func metafieldTypeClass(name string) string {
+	var b strings.Builder
+	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '.' }) {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return "ShopifyMetafields::Types::" + b.String() + "Type"
 }
 
 // emulatorAppGID stands for the app the emulator's tokens belong to.

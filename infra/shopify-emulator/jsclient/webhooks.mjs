@@ -86,36 +86,53 @@ const callback = `http://127.0.0.1:${server.address().port}/webhooks`;
 
 const ids = await gql(`{
   products(first: 2) { nodes { id } }
-  collections(first: 1) { nodes { id } }
+  collections(first: 2) { nodes { id } }
   metaobjects(type: "designer", first: 2) { nodes { id } }
-  discountNodes(first: 1) { nodes { id } }
-  metafieldDefinitions(ownerType: PRODUCT, first: 1) { nodes { id } }
-  themes(first: 1) { nodes { id } }
+  discountNodes(first: 2) { nodes { id } }
+  metafieldDefinitions(ownerType: PRODUCT, first: 2) { nodes { id } }
+  themes(first: 2) { nodes { id role } }
 }`);
 const num = (gid) => gid.split('/').pop();
-const edits = [
-  ['products/update', 'PATCH', `Product/${num(ids.products.nodes[0].id)}`, {title: 'Webhook check'}],
-  ['products/delete', 'DELETE', `Product/${num(ids.products.nodes[1].id)}`],
-  ['collections/update', 'PATCH', `Collection/${num(ids.collections.nodes[0].id)}`, {title: 'Webhook collection'}],
-  ['metaobjects/update', 'PATCH', `Metaobject/${num(ids.metaobjects.nodes[0].id)}`, {fields: {name: 'Renamed'}}],
-  ['metaobjects/delete', 'DELETE', `Metaobject/${num(ids.metaobjects.nodes[1].id)}`],
-  ['discounts/update', 'PATCH', `DiscountNode/${num(ids.discountNodes.nodes[0].id)}`, {title: 'Webhook discount'}],
-  ['metafield_definitions/update', 'PATCH', `MetafieldDefinition/${num(ids.metafieldDefinitions.nodes[0].id)}`, {name: 'Webhook def'}],
-  ['themes/update', 'PATCH', `OnlineStoreTheme/${num(ids.themes.nodes[0].id)}`, {name: 'Dawn (edited)'}],
+const obj = (path) => `/shops/${shop}/objects/${path}`;
+const unpublished = ids.themes.nodes.find((t) => t.role !== 'MAIN');
+// Each action makes Shopify send one webhook of its topic.
+const actions = [
+  ['products/create', () => control('POST', `/shops/${shop}/objects`, {type: 'Product', fields: {title: 'Webhook created product'}})],
+  ['products/update', () => control('PATCH', obj(`Product/${num(ids.products.nodes[0].id)}`), {fields: {title: 'Webhook check'}})],
+  ['products/delete', () => control('DELETE', obj(`Product/${num(ids.products.nodes[1].id)}`))],
+  ['collections/create', () => control('POST', `/shops/${shop}/objects`, {type: 'Collection', fields: {title: 'Webhook collection new'}})],
+  ['collections/update', () => control('PATCH', obj(`Collection/${num(ids.collections.nodes[0].id)}`), {fields: {title: 'Webhook collection'}})],
+  ['collections/delete', () => control('DELETE', obj(`Collection/${num(ids.collections.nodes[1].id)}`))],
+  ['metaobjects/create', () => control('POST', `/shops/${shop}/objects`, {type: 'Metaobject', fields: {type: 'designer', handle: 'webhook-designer', fields: {name: 'Webhook Designer'}}})],
+  ['metaobjects/update', () => control('PATCH', obj(`Metaobject/${num(ids.metaobjects.nodes[0].id)}`), {fields: {fields: {name: 'Renamed'}}})],
+  ['metaobjects/delete', () => control('DELETE', obj(`Metaobject/${num(ids.metaobjects.nodes[1].id)}`))],
+  ['discounts/create', () => gql(`mutation { discountCodeBasicCreate(basicCodeDiscount: {title: "Hook", code: "HOOK10", startsAt: "2026-01-01T00:00:00Z", customerGets: {value: {percentage: 0.1}, items: {all: true}}}) { userErrors { message } } }`)],
+  ['discounts/update', () => control('PATCH', obj(`DiscountNode/${num(ids.discountNodes.nodes[0].id)}`), {fields: {title: 'Webhook discount'}})],
+  ['discounts/delete', () => control('DELETE', obj(`DiscountNode/${num(ids.discountNodes.nodes[1].id)}`))],
+  ['metafield_definitions/create', () => gql(`mutation { metafieldDefinitionCreate(definition: {name: "Hook", namespace: "hook", key: "field", type: "single_line_text_field", ownerType: PRODUCT}) { userErrors { message } } }`)],
+  ['metafield_definitions/update', () => control('PATCH', obj(`MetafieldDefinition/${num(ids.metafieldDefinitions.nodes[0].id)}`), {fields: {name: 'Webhook def'}})],
+  ['metafield_definitions/delete', () => control('DELETE', obj(`MetafieldDefinition/${num(ids.metafieldDefinitions.nodes[1].id)}`))],
+  ['themes/update', () => control('PATCH', obj(`OnlineStoreTheme/${num(ids.themes.nodes[0].id)}`), {fields: {name: 'Dawn (edited)'}})],
+  ['themes/create', () => gql(`mutation { themeDuplicate(id: "${ids.themes.nodes[0].id}", name: "Hook copy") { userErrors { message } } }`)],
+  ['themes/publish', () => gql(`mutation { themePublish(id: "${unpublished.id}") { userErrors { message } } }`)],
+  ['themes/delete', () => gql(`mutation { themeDelete(id: "${ids.themes.nodes.find((t) => t.role === 'MAIN').id}") { userErrors { message } } }`)],
+  ['bulk_operations/finish', () => gql(`mutation { bulkOperationRunQuery(query: "{ products { edges { node { id } } } }") { userErrors { message } } }`)],
+  ['app/uninstalled', () => control('POST', `/shops/${shop}/uninstall`)],
 ];
-for (const [topic] of edits) {
+for (const [topic] of actions) {
   await control('POST', `/shops/${shop}/webhooks`, {topic, callbackUrl: callback});
 }
-await control('POST', `/shops/${shop}/objects`, {type: 'Product', fields: {title: 'Webhook new product'}});
-await control('POST', `/shops/${shop}/webhooks`, {topic: 'products/create', callbackUrl: callback});
-await control('POST', `/shops/${shop}/objects`, {type: 'Product', fields: {title: 'Webhook created product'}});
-for (const [, method, path, fields] of edits) {
-  await control(method, `/shops/${shop}/objects/${path}`, fields ? {fields} : undefined);
+async function waitFor(n) {
+  const deadline = Date.now() + 10000;
+  while (received.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
 }
-
-const want = edits.length + 1;
-const deadline = Date.now() + 10000;
-while (received.length < want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+// app/uninstalled goes last: it removes every subscription.
+for (const [, act] of actions.slice(0, -1)) {
+  await act();
+}
+await waitFor(actions.length - 1);
+await actions.at(-1)[1]();
+await waitFor(actions.length);
 server.close();
 
 const ajv = new Ajv2020({allErrors: true, strict: false});
