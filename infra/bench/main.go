@@ -9,7 +9,11 @@
 //   - the GraphQL gateway's overhead (shared/graphql benchmarks: a request
 //     through gateway and group against a direct group call);
 //   - DynamoDB reads per authenticated request (authorizer + config query)
-//     against DynamoDB Local, against the minimum the access patterns need.
+//     against DynamoDB Local, against the minimum the access patterns need;
+//   - Shopify store reads by 8 concurrent callers sharing one Throttle
+//     against the in-process Shopify emulator: points consumed per second
+//     against the emulator's restore rate, and THROTTLED errors, paced and
+//     with pacing disabled.
 //
 // Nothing is asserted: figures vary by machine; ratios travel better.
 package main
@@ -37,6 +41,7 @@ type options struct {
 	runs        int
 	requests    int
 	ddbLocalDir string
+	shopify     shopifyBenchConfig
 	skip        map[string]bool
 }
 
@@ -55,7 +60,9 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 21, "start-up runs per binary (the median is reported)")
 	flag.IntVar(&o.requests, "requests", 20, "authenticated requests for the DynamoDB read count")
 	flag.StringVar(&o.ddbLocalDir, "dynamodb-local", ".tools/dynamodb-local", "directory of DynamoDBLocal.jar (FLUX_BENCH_DYNAMODB_ENDPOINT overrides)")
-	flag.StringVar(&skip, "skip", "", "comma-separated sections to skip: size,startup,gateway,dynamodb")
+	flag.IntVar(&o.shopify.callers, "shopify-callers", 8, "concurrent store readers of the shopify section")
+	flag.DurationVar(&o.shopify.duration, "shopify-duration", 12*time.Second, "length of each of the shopify section's two runs (warm-up included)")
+	flag.StringVar(&skip, "skip", "", "comma-separated sections to skip: size,startup,gateway,dynamodb,shopify")
 	flag.Parse()
 	o.skip = map[string]bool{}
 	for _, s := range strings.Split(skip, ",") {
@@ -115,6 +122,7 @@ func run(o options, out io.Writer) error {
 	section("startup", func() error { return benchStartup(out, root, tmp, o, tpl, targets) })
 	section("gateway", func() error { return benchGateway(out, root) })
 	section("dynamodb", func() error { return benchDynamoDB(out, root, o) })
+	section("shopify", func() error { return benchShopify(out, o.shopify) })
 	return errors.Join(errs...)
 }
 
