@@ -190,6 +190,13 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// The demo stores are connected as an install would connect them: the
+	// emulator's tokens, sealed, in the table (kept across restarts).
+	if n, err := dev.ConnectShops(ctx, cfg, stack.TableName(), tokenKey, dev.EmulatorConnections()); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("connected demo stores to the Shopify emulator", "stores", n)
+	}
 	banner(stack, keys)
 
 	select {
