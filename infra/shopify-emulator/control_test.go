@@ -289,9 +289,8 @@ func TestWebhookDelivery(t *testing.T) {
 	if err := json.Unmarshal(body, &payload); err != nil || payload["title"] != "Loud" || payload["admin_graphql_api_id"] != p.gid() || payload["id"] != float64(p.num) {
 		t.Errorf("payload: %s", body)
 	}
-	_, log := e.control("GET", "/webhooks/deliveries", nil)
-	if l, _ := log["deliveries"].([]any); len(l) != 1 || get(l, 0, "status") != 200.0 {
-		t.Errorf("delivery log: %v", log)
+	if l := e.waitDeliveries(1); len(l) != 1 || get(l, 0, "status") != 200.0 {
+		t.Errorf("delivery log: %v", l)
 	}
 }
 
@@ -520,15 +519,14 @@ func TestWebhookRetriesKeepTheirIDs(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond)
+	l := e.waitDeliveries(3)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(ids) != 3 || ids[0] != ids[1] || ids[1] != ids[2] || events[0] != events[2] || len(ids[0]) != 36 {
 		t.Errorf("attempts: ids %v events %v", ids, events)
 	}
-	_, log := e.control("GET", "/webhooks/deliveries", nil)
-	if l, _ := log["deliveries"].([]any); len(l) != 3 || get(l, 2, "attempt") != 3.0 || get(l, 2, "status") != 200.0 {
-		t.Errorf("delivery log: %v", log)
+	if len(l) != 3 || get(l, 2, "attempt") != 3.0 || get(l, 2, "status") != 200.0 {
+		t.Errorf("delivery log: %v", l)
 	}
 }
 
@@ -553,5 +551,20 @@ func TestCurrentAppInstallationScopes(t *testing.T) {
 	d = e.gql(SourceToken, `mutation($id: ID!) { webhookSubscriptionUpdate(id: $id, webhookSubscription: {callbackUrl: "https://b.example/h"}) { webhookSubscription { callbackUrl } userErrors { message } } }`, map[string]any{"id": id}).mustData(t)
 	if str(d, "webhookSubscriptionUpdate", "webhookSubscription", "callbackUrl") != "https://b.example/h" {
 		t.Errorf("update: %v", d)
+	}
+}
+
+// waitDeliveries polls the delivery log until it holds n entries (a delivery
+// is logged once its callback has answered) or 5 s pass.
+func (e *env) waitDeliveries(n int) []any {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, log := e.control("GET", "/webhooks/deliveries", nil)
+		l, _ := log["deliveries"].([]any)
+		if len(l) >= n || time.Now().After(deadline) {
+			return l
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

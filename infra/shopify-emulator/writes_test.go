@@ -143,7 +143,7 @@ func TestStagedUploadAndFileCreate(t *testing.T) {
 	if str(img, "fileStatus") != "UPLOADED" {
 		t.Errorf("new image status %q, want UPLOADED", str(img, "fileStatus"))
 	}
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		d = e.gql(ProductionToken, `query($id: ID!) { node(id: $id) { ... on MediaImage { fileStatus } } }`, map[string]any{"id": str(img, "id")}).mustData(t)
 		if str(d, "node", "fileStatus") == "READY" {
