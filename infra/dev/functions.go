@@ -161,17 +161,28 @@ var emulatorDevTokens = map[string]string{
 	emulator.SecondShop:     emulator.SecondToken,
 }
 
-// functions/rest-health.
-func buildRestHealth(_ context.Context, d Deps) (Handler, error) {
+// functions/rest-health: the public /api/health and the authenticated
+// /api/health/stores (tokens opened as the function's environment says: KMS
+// on moto, or the stack's local key; the app secret given directly).
+func buildRestHealth(ctx context.Context, d Deps) (Handler, error) {
 	cfg, err := health.LoadConfig(d.Env)
 	if err != nil {
 		return nil, err
 	}
-	h := health.NewHandler(d.Log, cfg, health.Clients{
-		DynamoDB: dynamodb.NewFromConfig(d.AWS),
+	sc, err := health.LoadStoresConfig(d.Env)
+	if err != nil {
+		return nil, err
+	}
+	ddb := dynamodb.NewFromConfig(d.AWS)
+	stores, err := sc.NewStoreChecker(ctx, store.New(ddb, sc.Table), kms.NewFromConfig(d.AWS), nil, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	h := health.NewFunctionHandler(d.Log, cfg, health.Clients{
+		DynamoDB: ddb,
 		SQS:      sqs.NewFromConfig(d.AWS),
 		S3:       s3.NewFromConfig(d.AWS),
-	})
+	}, stores)
 	return APIHandler(platform.APIGatewayHandler(h)), nil
 }
 

@@ -162,7 +162,7 @@ var actionsByFunction = map[string][]string{
 	"GraphqlStoresFunction":  {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"OauthInstallFunction":   {"dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
 	"OauthCallbackFunction":  {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "kms:GenerateDataKey", "ssm:GetParameter"},
-	"RestHealthFunction":     {"dynamodb:DescribeTable", "s3:ListBucket", "sqs:GetQueueAttributes"},
+	"RestHealthFunction":     {"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "s3:ListBucket", "sqs:GetQueueAttributes", "ssm:GetParameter"},
 	"RestRateLimitsFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"RestHeartbeatFunction":  nil,
 }
@@ -450,6 +450,16 @@ func TestPublicRoutes(t *testing.T) {
 		"GET /api/graphql": true, "GET /api/graphql/schema.graphql": true,
 		"GET /auth/shopify/callback": true,
 	}
+	// Routes that must exist behind the authorizer: per-tenant store
+	// health is the tenant's data, apart from the public /api/health.
+	authenticated := map[string]bool{"GET /api/health/stores": false}
+	defer func() {
+		for route, seen := range authenticated {
+			if !seen {
+				t.Errorf("%s: no such route", route)
+			}
+		}
+	}()
 	for _, fn := range functionIDs(tpl) {
 		for name, ev := range Map(tpl.Resources[fn].Properties["Events"]) {
 			e := Map(ev)
@@ -459,6 +469,9 @@ func TestPublicRoutes(t *testing.T) {
 			p := Map(e["Properties"])
 			route := strings.ToUpper(String(p["Method"])) + " " + String(p["Path"])
 			none := Map(p["Auth"])["Authorizer"] == "NONE"
+			if _, ok := authenticated[route]; ok {
+				authenticated[route] = true
+			}
 			if none != public[route] {
 				t.Errorf("%s.%s %s: Authorizer NONE = %v, want %v", fn, name, route, none, public[route])
 			}

@@ -1,5 +1,8 @@
-// Package health answers GET /api/health (the status of each dependency:
-// table, queues, bucket) and GET /api/heartbeat (liveness, no dependencies).
+// Package health answers GET /api/health (public: the status of each
+// dependency: table, queues, bucket), GET /api/health/stores
+// (authenticated: each store of the caller's group, its Shopify
+// reachability and token state) and, in heartbeat, GET /api/heartbeat
+// (liveness, no dependencies).
 package health
 
 import (
@@ -231,11 +234,22 @@ func (c *Checker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Path is the route served.
 const Path = "/api/health"
 
-// NewHandler is the handler of the rest-health function: GET /api/health
-// behind platform.Edge (request id, panic safety).
+// NewHandler is GET /api/health alone behind platform.Edge (request id,
+// panic safety).
 func NewHandler(log *slog.Logger, cfg Config, clients Clients) http.Handler {
+	return NewFunctionHandler(log, cfg, clients, nil)
+}
+
+// NewFunctionHandler is the handler of the rest-health function: the
+// public GET /api/health and, when stores is not nil, the authenticated
+// GET /api/health/stores (API Gateway runs the authorizer on that route
+// only; the handler requires the scope stores:read itself).
+func NewFunctionHandler(log *slog.Logger, cfg Config, clients Clients, stores *StoreChecker) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+Path, &Checker{Config: cfg, Clients: clients})
+	if stores != nil {
+		mux.Handle("GET "+StoresPath, stores)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		platform.WriteError(r.Context(), w, platform.E(platform.KindNotFound, "not found"))
 	})

@@ -14,9 +14,17 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/go-cmp/cmp"
 
+	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
+	"github.com/flux-platform/flux/shared/config"
+	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/secrets"
+	"github.com/flux-platform/flux/shared/shopify"
+	"github.com/flux-platform/flux/shared/shoptokens"
 	"github.com/flux-platform/flux/shared/store/storetest"
 )
 
@@ -124,5 +132,100 @@ func TestHealthIntegration(t *testing.T) {
 				t.Errorf("body leaks endpoints or ARNs: %s", body)
 			}
 		})
+	}
+}
+
+// TestStoresIntegration: GET /api/health/stores through the function's own
+// builder (NewStoreChecker) against DynamoDB Local, KMS on moto and the
+// Shopify emulator: a connected store answers, a store never installed and
+// an uninstalled one say so, a connection with a token Shopify does not
+// know is rejected.
+func TestStoresIntegration(t *testing.T) {
+	ep := awsEndpoint(t)
+	st := storetest.NewTable(t)
+	ctx := context.Background()
+	kmsc := kms.New(kms.Options{Region: "us-east-1", BaseEndpoint: aws.String(ep),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	alias := "alias/" + randomName("flux-health-stores-")
+	if _, err := secrets.EnsureKey(ctx, kmsc, alias); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := emulator.New(t.Context(), emulator.Options{Versions: []string{shopify.DefaultAPIVersion}, SourceProducts: 5, Logger: discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	const (
+		tenantID  = "t_health"
+		forgotten = "forgotten.myshopify.com"
+	)
+	storetest.NewTenant(t, st, tenantID, "Health")
+	for _, s := range []config.Store{
+		{Domain: emulator.SourceShop, Classification: config.Source},
+		{Domain: emulator.ProductionShop, Classification: config.Production},
+		{Domain: emulator.SecondShop, Classification: config.QA},
+		{Domain: forgotten, Classification: config.ReleaseCandidate},
+	} {
+		if err := st.AddStore(ctx, tenantID, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc, err := LoadStoresConfig(platform.EnvFrom(map[string]string{
+		"TABLE_NAME": st.Table, "TOKEN_KMS_KEY_ID": alias, "SHOPIFY_API_KEY": "emulator-app-key", "SHOPIFY_API_SECRET": "emulator-app-secret",
+		"SHOPIFY_BASE_URL": hs.URL + "/store/{shop}", "SHOPIFY_API_VERSION": shopify.DefaultAPIVersion,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker, err := sc.NewStoreChecker(ctx, st, kmsc, nil, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the install callback stores (sealed with the same key).
+	sealer, _ := secrets.NewKMSSealer(kmsc, alias)
+	tokens := shoptokens.New(st, sealer, nil, shoptokens.Options{Log: discard()})
+	connect := func(shop, token string) {
+		if _, err := tokens.Connect(ctx, tenantID, shopify.Session{ID: shopify.OfflineSessionID(shop), Shop: shop, AccessToken: token, Scope: "read_products"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	connect(emulator.SourceShop, emulator.SourceToken)
+	connect(emulator.ProductionShop, "shpat_revoked_by_the_merchant")
+	connect(emulator.SecondShop, emulator.SecondToken)
+	if err := st.MarkShopUninstalled(ctx, tenantID, emulator.SecondShop, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	code, body, _ := serveStores(t, NewFunctionHandler(discard(), Config{}, Clients{}, checker), tenantID, "stores:read")
+	if code != 200 {
+		t.Fatalf("status %d: %s", code, body)
+	}
+	var got StoresReport
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got.Stores {
+		got.Stores[i].LatencyMs = 0
+	}
+	want := []StoreStatus{
+		{Shop: emulator.SourceShop, Classification: "SOURCE", Reachable: true, Token: TokenActive},
+		{Shop: emulator.SecondShop, Classification: "QA", Token: TokenUninstalled, Reason: ReasonUninstalled},
+		{Shop: forgotten, Classification: "RELEASE_CANDIDATE", Token: TokenNotConnected, Reason: ReasonNotConnected},
+		{Shop: emulator.ProductionShop, Classification: "PRODUCTION", Token: TokenRejected, Reason: ReasonRejected},
+	}
+	if diff := cmp.Diff(want, got.Stores); diff != "" {
+		t.Errorf("stores (-want +got):\n%s", diff)
+	}
+	for _, leak := range []string{"shpat_", "127.0.0.1", "arn:"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("body leaks %q: %s", leak, body)
+		}
+	}
+	// Another tenant sees none of them.
+	if code, body, _ := serveStores(t, NewFunctionHandler(discard(), Config{}, Clients{}, checker), "t_other", "stores:read"); code != 200 || strings.TrimSpace(body) != `{"stores":[]}` {
+		t.Errorf("another tenant: %d %s", code, body)
 	}
 }

@@ -7,8 +7,10 @@ import (
 
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/secrets"
+	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/shoptokens"
 	"github.com/flux-platform/flux/shared/store"
+	"github.com/flux-platform/flux/shared/webhooksubs"
 )
 
 // The builders below are what functions/oauth-install and
@@ -37,5 +39,20 @@ func (c Config) NewCallbackFunction(ctx context.Context, st *store.Store, kmsCli
 		return nil, err
 	}
 	tokens := shoptokens.New(st, sealer, app, shoptokens.Options{Log: log})
-	return NewCallbackHandler(log, &Callback{App: app, States: st, Tokens: tokens}), nil
+	return NewCallbackHandler(log, &Callback{App: app, States: st, Tokens: tokens, Hooks: []ConnectedHook{
+		WebhookHook{Registrar: c.WebhookRegistrar(nil)},
+	}}), nil
+}
+
+// WebhookRegistrar registers Flux's webhook subscriptions at
+// FLUX_PUBLIC_URL + /webhooks/shopify through the Admin API this
+// configuration points at (SHOPIFY_BASE_URL, SHOPIFY_API_VERSION). hc may
+// be nil.
+func (c Config) WebhookRegistrar(hc *http.Client) *webhooksubs.Registrar {
+	return &webhooksubs.Registrar{
+		CallbackURL: webhooksubs.CallbackURL(c.PublicURL),
+		Shopify: shopify.Config{
+			APIVersion: c.ShopifyAPIVersion, BaseURL: BaseURLFunc(c.ShopifyBaseURL), HTTPClient: hc,
+		},
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/shopify/oauth"
 	"github.com/flux-platform/flux/shared/store"
+	"github.com/flux-platform/flux/shared/webhooksubs"
 )
 
 // Connector stores an install's tokens; *shoptokens.Service implements it.
@@ -21,13 +22,15 @@ type Connector interface {
 	Connect(ctx context.Context, tenantID string, sess shopify.Session) (store.ShopConnection, error)
 }
 
-// ConnectedHook runs after a shop's tokens are stored: registering the
-// webhook subscriptions (app/uninstalled, products/update, ...) is the
-// first one, and a later issue. A hook must be idempotent, because a
-// merchant may install again. Its failure is logged and reported in the
-// answer (setupPending); the connection itself stands.
+// ConnectedHook runs after a shop's tokens are stored, with the fresh
+// session: registering the webhook subscriptions (WebhookHook) is the
+// first one. A hook may record what it did in the answer (resp). A hook
+// must be idempotent, because a merchant may install again, and installing
+// again is how a failed hook is retried. Its failure is logged as a
+// warning and reported in the answer (setupPending); the connection
+// itself stands.
 type ConnectedHook interface {
-	ShopConnected(ctx context.Context, tenantID string, sess shopify.Session) error
+	ShopConnected(ctx context.Context, tenantID string, sess shopify.Session, resp *ConnectedResponse) error
 }
 
 // Callback answers GET /auth/shopify/callback, where Shopify sends the
@@ -38,8 +41,8 @@ type Callback struct {
 	App    *oauth.App
 	States StateStore
 	Tokens Connector
-	// Hooks run in order after the tokens are stored. None yet: webhook
-	// registration is not done by this package.
+	// Hooks run in order after the tokens are stored (the functions'
+	// builder adds WebhookHook).
 	Hooks []ConnectedHook
 	// TimestampTolerance bounds the age of the signed redirect; 0 means
 	// oauth.DefaultTimestampTolerance.
@@ -58,6 +61,8 @@ type ConnectedResponse struct {
 	// SetupPending: a follow-up step (a ConnectedHook) failed and will be
 	// retried by the next install; the tokens are stored.
 	SetupPending bool `json:"setupPending,omitempty"`
+	// Webhooks is what the webhook registration did (WebhookHook).
+	Webhooks *webhooksubs.Result `json:"webhooks,omitempty"`
 }
 
 func (c *Callback) now() time.Time {
@@ -196,8 +201,8 @@ func (c *Callback) finish(ctx context.Context, r *http.Request) (ConnectedRespon
 	platform.Log(ctx).Info("shopify store connected", "tenant", st.TenantID, "shop", shop, "scopes", granted.String())
 	resp := ConnectedResponse{Connected: true, Shop: shop, Scopes: granted.Array()}
 	for _, h := range c.Hooks {
-		if err := h.ShopConnected(ctx, st.TenantID, sess); err != nil {
-			platform.Log(ctx).Error("post-install step failed", "tenant", st.TenantID, "shop", shop, "error", err.Error())
+		if err := h.ShopConnected(ctx, st.TenantID, sess, &resp); err != nil {
+			platform.Log(ctx).Warn("post-install step failed; installing again retries it", "tenant", st.TenantID, "shop", shop, "error", err.Error())
 			resp.SetupPending = true
 		}
 	}
@@ -210,7 +215,9 @@ var connectedPage = template.Must(template.New("connected").Parse(`<!doctype htm
 </head><body>
 <h1>Store connected</h1>
 <p><code>{{.Shop}}</code> is now connected to Flux with the scopes {{range $i, $s := .Scopes}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}.</p>
-{{if .SetupPending}}<p>Some setup steps did not finish; they are retried when you install again.</p>{{end}}
+{{with .Webhooks}}<p>Webhook subscriptions: {{.Registered}} registered now, {{.Existing}} already in place{{if .Skipped}}, {{len .Skipped}} not available with the granted scopes{{end}}.</p>
+{{if .Error}}<p>Webhooks could not be registered: {{.Error}}</p>{{end}}{{if .Failed}}<p>Not registered:</p><ul>{{range .Failed}}<li><code>{{.Topic}}</code>: {{.Reason}}</li>{{end}}</ul>{{end}}{{end}}
+{{if .SetupPending}}<p>Some setup steps did not finish; the store is connected, and they are retried when you install again.</p>{{end}}
 <p>You can close this window.</p>
 </body></html>
 `))

@@ -268,7 +268,7 @@ type hook struct {
 	err   error
 }
 
-func (h *hook) ShopConnected(_ context.Context, tenantID string, sess shopify.Session) error {
+func (h *hook) ShopConnected(_ context.Context, tenantID string, sess shopify.Session, _ *ConnectedResponse) error {
 	h.calls = append(h.calls, tenantID+" "+sess.Shop)
 	return h.err
 }

@@ -48,6 +48,9 @@ type Config struct {
 	TokenKMSKeyID string
 	TokenLocalKey string
 	StateTTL      time.Duration
+	// ShopifyAPIVersion is the Admin API version the callback registers the
+	// webhook subscriptions with ("" means shopify.DefaultAPIVersion).
+	ShopifyAPIVersion string
 }
 
 // RedirectURL is the OAuth callback URL Shopify sends the merchant back to.
@@ -65,6 +68,7 @@ func loadConfig(env *platform.Env) Config {
 		TokenKMSKeyID:             env.StringOr("TOKEN_KMS_KEY_ID", ""),
 		TokenLocalKey:             env.StringOr("TOKEN_LOCAL_KEY", ""),
 		StateTTL:                  env.Duration("OAUTH_STATE_TTL", oauth.DefaultStateTTL),
+		ShopifyAPIVersion:         env.StringOr("SHOPIFY_API_VERSION", shopify.DefaultAPIVersion),
 	}
 }
 
@@ -89,6 +93,9 @@ func (c Config) check(env *platform.Env) error {
 		if err != nil || !isHTTPURL(u) {
 			problems = append(problems, "SHOPIFY_BASE_URL must be an http(s) URL")
 		}
+	}
+	if err := shopify.ValidateAPIVersion(c.ShopifyAPIVersion); err != nil {
+		problems = append(problems, "SHOPIFY_API_VERSION: "+platform.PublicMessage(err))
 	}
 	if c.StateTTL <= 0 || c.StateTTL > time.Hour {
 		problems = append(problems, "OAUTH_STATE_TTL must be between 1s and 1h")
@@ -122,7 +129,8 @@ func LoadInstallConfig(env *platform.Env) (Config, error) {
 
 // LoadCallbackConfig is LoadInstallConfig plus the token encryption:
 // TOKEN_KMS_KEY_ID (AWS, and the local stack against moto) or
-// TOKEN_LOCAL_KEY.
+// TOKEN_LOCAL_KEY; and SHOPIFY_API_VERSION (optional) for the webhook
+// registration.
 func LoadCallbackConfig(env *platform.Env) (Config, error) {
 	c := loadConfig(env)
 	err := c.check(env)

@@ -61,6 +61,8 @@ func TestLoadConfig(t *testing.T) {
 		{"both token keys", with(baseEnv(), "TOKEN_LOCAL_KEY", localKey), "", "only one"},
 		{"short local key", with(baseEnv(), "TOKEN_KMS_KEY_ID", "", "TOKEN_LOCAL_KEY", "c2hvcnQ="), "", "TOKEN_LOCAL_KEY"},
 		{"state ttl", with(baseEnv(), "OAUTH_STATE_TTL", "2h"), "OAUTH_STATE_TTL", "OAUTH_STATE_TTL"},
+		{"api version", with(baseEnv(), "SHOPIFY_API_VERSION", "2026-10"), "", ""},
+		{"bad api version", with(baseEnv(), "SHOPIFY_API_VERSION", "2026-13"), "SHOPIFY_API_VERSION", "SHOPIFY_API_VERSION"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,5 +129,19 @@ func TestConfigBuilds(t *testing.T) {
 	}
 	if BaseURLFunc("") != nil {
 		t.Error("empty base URL gives a mapping")
+	}
+}
+
+// The webhook registrar points at FLUX_PUBLIC_URL/webhooks/shopify and at
+// the configured Admin API.
+func TestWebhookRegistrar(t *testing.T) {
+	c, err := LoadCallbackConfig(platform.EnvFrom(with(baseEnv(), "SHOPIFY_API_VERSION", "2026-07", "SHOPIFY_BASE_URL", "http://127.0.0.1:8081/store/{shop}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.WebhookRegistrar(nil)
+	if r.CallbackURL != "https://api.flux.example/webhooks/shopify" || r.Shopify.APIVersion != "2026-07" ||
+		r.Shopify.BaseURL("a.myshopify.com") != "http://127.0.0.1:8081/store/a.myshopify.com" {
+		t.Errorf("registrar %+v", r)
 	}
 }
