@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/config/configgroup"
@@ -90,10 +89,8 @@ func buildGraphqlConfig(_ context.Context, d Deps) (Handler, error) {
 
 // functions/graphql-stores. Tokens come from the token service when the
 // stack configures its key (TOKEN_LOCAL_KEY or TOKEN_KMS_KEY_ID, as for the
-// install callback). With SHOPIFY_BASE_URL pointing at the Shopify emulator,
-// the emulator's demo shops that are not connected fall back to the
-// LOCAL-EMULATOR token source (LocalEmulatorTokens). Without either, every
-// store is "not connected", and nothing reaches real Shopify.
+// install callback); without one, every store is "not connected". The demo
+// stores are connected by ConnectShops (make dev) or an install.
 func buildGraphqlStores(ctx context.Context, d Deps) (Handler, error) {
 	g, err := storesGroup(ctx, d)
 	if err != nil {
@@ -128,37 +125,7 @@ func storesGroup(ctx context.Context, d Deps) (*stores.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.BaseURL != "" {
-		tokens = LocalEmulatorTokens{Next: tokens}
-	}
 	return stores.NewGroup(st, tokens, cfg, shopify.DefaultThrottle()), nil
-}
-
-// LocalEmulatorTokens is the LOCAL-EMULATOR token source of the local stack
-// and nothing else: for a shop Next does not hold a token for, it answers the
-// Shopify emulator's fixed, public development token of that shop, if it is
-// one of the emulator's demo shops (infra/shopify-emulator), whatever the
-// tenant. It is linked only into the local stack, never into a Lambda, and
-// used only when SHOPIFY_BASE_URL points the stores group at the emulator,
-// so `make dev` can list the demo stores before anyone runs the install.
-type LocalEmulatorTokens struct{ Next stores.Tokens }
-
-// AccessToken implements stores.Tokens.
-func (l LocalEmulatorTokens) AccessToken(ctx context.Context, tenantID, shop string) (string, error) {
-	t, err := l.Next.AccessToken(ctx, tenantID, shop)
-	if platform.KindOf(err) != platform.KindNotFound {
-		return t, err
-	}
-	if dev, ok := emulatorDevTokens[shop]; ok {
-		return dev, nil
-	}
-	return "", err
-}
-
-var emulatorDevTokens = map[string]string{
-	emulator.SourceShop:     emulator.SourceToken,
-	emulator.ProductionShop: emulator.ProductionToken,
-	emulator.SecondShop:     emulator.SecondToken,
 }
 
 // functions/rest-health: the public /api/health and the authenticated

@@ -112,6 +112,12 @@ func startStackWith(t *testing.T, shopify dev.LocalShopify) *env {
 	for _, k := range seeded {
 		e.keys[k.TenantID] = k.Secret
 	}
+	if shopify.TokenKey != "" {
+		// Connected as make dev connects them: the emulator's tokens, sealed.
+		if _, err := dev.ConnectShops(ctx, cfg, stack.TableName(), shopify.TokenKey, dev.EmulatorConnections()); err != nil {
+			t.Fatalf("connect demo stores: %v", err)
+		}
+	}
 	return e
 }
 

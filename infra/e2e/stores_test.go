@@ -13,8 +13,8 @@ import (
 
 // The stores functions in the local stack against the Shopify emulator:
 // seed 000's listProducts with the demo tenant's key (the demo shops answer
-// with the emulator's development tokens, through the local-emulator token
-// source), another tenant's shop NOT_FOUND, and GET /api/rate-limits.
+// with the emulator's development tokens, connected as make dev connects
+// them: sealed, through the token service), another tenant's shop NOT_FOUND, and GET /api/rate-limits.
 func TestStoresAgainstTheEmulator(t *testing.T) {
 	srv, err := emulator.New(t.Context(), emulator.Options{Versions: []string{shopify.DefaultAPIVersion}, Logger: testLogger(t)})
 	if err != nil {
@@ -81,4 +81,22 @@ func TestStoresAgainstTheEmulator(t *testing.T) {
 		}
 	}
 	wantError(t, e.do("GET", "/api/rate-limits", nil, nil), http.StatusUnauthorized, "UNAUTHENTICATED")
+
+	// Each store's Shopify reachability and token state, for the caller's group only.
+	r = e.do("GET", "/api/health/stores", nil, map[string]string{"Authorization": "Bearer " + demo})
+	var sh struct {
+		Stores []struct {
+			Shop, Token string
+			Reachable   bool
+		}
+	}
+	if err := json.Unmarshal(r.body, &sh); err != nil || r.status != http.StatusOK || len(sh.Stores) != 2 {
+		t.Fatalf("health/stores: %d %s", r.status, r.body)
+	}
+	for _, s := range sh.Stores {
+		if !s.Reachable || s.Token != "active" {
+			t.Errorf("health of %s: %+v", s.Shop, s)
+		}
+	}
+	wantError(t, e.do("GET", "/api/health/stores", nil, nil), http.StatusUnauthorized, "UNAUTHENTICATED")
 }
