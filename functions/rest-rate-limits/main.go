@@ -10,14 +10,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/platform/awsenv"
-	"github.com/flux-platform/flux/shared/shopify"
-	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
 )
@@ -35,27 +31,16 @@ func main() {
 }
 
 func build(ctx context.Context, log *slog.Logger) (http.Handler, error) {
-	env := platform.NewEnv()
-	table := env.String("TABLE_NAME")
-	cfg, err := stores.LoadConfig(env)
+	cfg, err := awsenv.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tc, err := storestokens.LoadConfig(env)
-	if err != nil {
-		return nil, err
-	}
-	awsCfg, err := awsenv.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	st := store.New(dynamodb.NewFromConfig(awsCfg), table)
 	readSecret := func(ctx context.Context, name string) (string, error) {
-		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(awsCfg), name)
+		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(cfg), name)
 	}
-	tokens, err := tc.Tokens(ctx, st, kms.NewFromConfig(awsCfg), readSecret, cfg, log)
+	g, err := storestokens.NewGroup(ctx, platform.NewEnv(), cfg, readSecret, log)
 	if err != nil {
 		return nil, err
 	}
-	return stores.NewRateLimitsHandler(log, stores.NewGroup(st, tokens, cfg, shopify.DefaultThrottle())), nil
+	return stores.NewRateLimitsHandler(log, g), nil
 }

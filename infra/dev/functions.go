@@ -25,7 +25,6 @@ import (
 	"github.com/flux-platform/flux/shared/health/heartbeat"
 	"github.com/flux-platform/flux/shared/install"
 	"github.com/flux-platform/flux/shared/platform"
-	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
@@ -109,23 +108,9 @@ func buildRestRateLimits(ctx context.Context, d Deps) (Handler, error) {
 }
 
 // storesGroup is what functions/graphql-stores and functions/rest-rate-limits
-// build from their environment, with the local token source.
+// build (storestokens.NewGroup); locally the app secret is given directly.
 func storesGroup(ctx context.Context, d Deps) (*stores.Group, error) {
-	table := d.Env.String("TABLE_NAME")
-	cfg, err := stores.LoadConfig(d.Env)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := storestokens.LoadConfig(d.Env)
-	if err != nil {
-		return nil, err
-	}
-	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
-	tokens, err := tc.Tokens(ctx, st, kms.NewFromConfig(d.AWS), nil, cfg, d.Log)
-	if err != nil {
-		return nil, err
-	}
-	return stores.NewGroup(st, tokens, cfg, shopify.DefaultThrottle()), nil
+	return storestokens.NewGroup(ctx, d.Env, d.AWS, nil, d.Log)
 }
 
 // functions/rest-health: the public /api/health and the authenticated
