@@ -11,16 +11,11 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/flux-platform/flux/shared/health"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/platform/awsenv"
-	"github.com/flux-platform/flux/shared/store"
 )
 
 func main() {
@@ -36,30 +31,12 @@ func main() {
 }
 
 func build(ctx context.Context, log *slog.Logger) (http.Handler, error) {
-	env := platform.NewEnv()
-	cfg, err := health.LoadConfig(env)
+	cfg, err := awsenv.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := health.LoadStoresConfig(env)
-	if err != nil {
-		return nil, err
-	}
-	awsCfg, err := awsenv.Load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ddb := dynamodb.NewFromConfig(awsCfg)
 	readSecret := func(ctx context.Context, name string) (string, error) {
-		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(awsCfg), name)
+		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(cfg), name)
 	}
-	stores, err := sc.NewStoreChecker(ctx, store.New(ddb, sc.Table), kms.NewFromConfig(awsCfg), readSecret, log)
-	if err != nil {
-		return nil, err
-	}
-	return health.NewFunctionHandler(log, cfg, health.Clients{
-		DynamoDB: ddb,
-		SQS:      sqs.NewFromConfig(awsCfg),
-		S3:       s3.NewFromConfig(awsCfg),
-	}, stores), nil
+	return health.NewFromEnv(ctx, platform.NewEnv(), cfg, readSecret, log)
 }

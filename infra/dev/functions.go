@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
@@ -117,24 +115,10 @@ func storesGroup(ctx context.Context, d Deps) (*stores.Group, error) {
 // /api/health/stores (tokens opened as the function's environment says: KMS
 // on moto, or the stack's local key; the app secret given directly).
 func buildRestHealth(ctx context.Context, d Deps) (Handler, error) {
-	cfg, err := health.LoadConfig(d.Env)
+	h, err := health.NewFromEnv(ctx, d.Env, d.AWS, nil, d.Log)
 	if err != nil {
 		return nil, err
 	}
-	sc, err := health.LoadStoresConfig(d.Env)
-	if err != nil {
-		return nil, err
-	}
-	ddb := dynamodb.NewFromConfig(d.AWS)
-	stores, err := sc.NewStoreChecker(ctx, store.New(ddb, sc.Table), kms.NewFromConfig(d.AWS), nil, d.Log)
-	if err != nil {
-		return nil, err
-	}
-	h := health.NewFunctionHandler(d.Log, cfg, health.Clients{
-		DynamoDB: ddb,
-		SQS:      sqs.NewFromConfig(d.AWS),
-		S3:       s3.NewFromConfig(d.AWS),
-	}, stores)
 	return APIHandler(platform.APIGatewayHandler(h)), nil
 }
 
