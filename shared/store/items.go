@@ -375,3 +375,51 @@ func oauthStateToItem(st OAuthState) oauthStateItem {
 func oauthStateFromItem(nonce string, it oauthStateItem) OAuthState {
 	return OAuthState{Nonce: nonce, TenantID: it.TenantID, Shop: it.Shop, Online: it.Online, ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC()}
 }
+
+// Item type and attributes of received webhook deliveries.
+const (
+	typeWebhookDelivery = "webhookDelivery"
+
+	attrState      = "state"
+	attrClaim      = "claim"
+	attrLeaseUntil = "leaseUntil"
+)
+
+// webhookDeliveryItem: PK WEBHOOK#<webhookId>, SK WEBHOOK. State is
+// "pending" from the claim until the event is on the queue, then
+// "enqueued". LeaseUntil (epoch milliseconds) bounds a pending claim: after
+// it, a retry of the delivery may claim it again (the first attempt
+// crashed). ExpiresAt (epoch seconds) is the TTL attribute.
+type webhookDeliveryItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Type       string `dynamodbav:"type"`
+	WebhookID  string `dynamodbav:"webhookId"`
+	Shop       string `dynamodbav:"shop"`
+	Topic      string `dynamodbav:"topic"`
+	State      string `dynamodbav:"state"`
+	Claim      string `dynamodbav:"claim"`
+	LeaseUntil int64  `dynamodbav:"leaseUntil"`
+	ReceivedAt string `dynamodbav:"receivedAt"`
+	ExpiresAt  int64  `dynamodbav:"expiresAt"`
+}
+
+func webhookDeliveryToItem(d WebhookDelivery, state WebhookDeliveryState) webhookDeliveryItem {
+	return webhookDeliveryItem{
+		PK: WebhookDeliveryPK(d.WebhookID), SK: WebhookDeliverySK(), Type: typeWebhookDelivery,
+		WebhookID: d.WebhookID, Shop: d.Shop, Topic: d.Topic, State: string(state), Claim: d.Claim,
+		LeaseUntil: d.LeaseUntil.UnixMilli(), ReceivedAt: formatTime(d.ReceivedAt), ExpiresAt: d.ExpiresAt.Unix(),
+	}
+}
+
+func webhookDeliveryFromItem(it webhookDeliveryItem) (WebhookDelivery, WebhookDeliveryState, error) {
+	received, err := parseTime(it.ReceivedAt)
+	if err != nil {
+		return WebhookDelivery{}, "", err
+	}
+	return WebhookDelivery{
+		WebhookID: it.WebhookID, Shop: it.Shop, Topic: it.Topic, Claim: it.Claim,
+		LeaseUntil: time.UnixMilli(it.LeaseUntil).UTC(), ReceivedAt: received,
+		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
+	}, WebhookDeliveryState(it.State), nil
+}

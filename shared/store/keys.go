@@ -18,6 +18,7 @@ import "strings"
 //	KEYHASH#<sha256>    KEYHASH                  lookup: hash -> tenant, key, scopes
 //	TENANT#<tenant>     SHOPTOKEN#<domain>       a connected shop's sealed Shopify tokens
 //	OAUTHSTATE#<nonce>  OAUTHSTATE               a one-time OAuth install state (TTL)
+//	WEBHOOK#<webhookId> WEBHOOK                  a received Shopify webhook delivery (dedupe, TTL)
 //
 // Everything a tenant owns sits under PK TENANT#<tenant>. SHOP# and KEYHASH#
 // items are global lookup items that carry the tenant id as an attribute.
@@ -28,6 +29,7 @@ const (
 	prefixShop    = "SHOP" + sep
 	prefixKeyHash = "KEYHASH" + sep
 	prefixState   = "OAUTHSTATE" + sep
+	prefixWebhook = "WEBHOOK" + sep
 
 	skTenant  = "TENANT"
 	skGroup   = "GROUP"
@@ -39,6 +41,7 @@ const (
 	// queries read those prefixes of the tenant's partition.
 	skShopTokens = "SHOPTOKEN" + sep
 	skState      = "OAUTHSTATE"
+	skWebhook    = "WEBHOOK"
 
 	// gsi1Tenants is the GSI1 partition listing every tenant (operator use).
 	gsi1Tenants = "TENANTS"
@@ -93,6 +96,16 @@ func OAuthStatePK(nonce string) string { return prefixState + nonce }
 
 // OAuthStateSK is the sort key of an OAuth state item.
 func OAuthStateSK() string { return skState }
+
+// WebhookDeliveryPK is the partition of a received Shopify webhook delivery,
+// keyed by its X-Shopify-Webhook-Id. It is a global item, not under a
+// tenant: webhook ids are unique across Shopify, the receiver does not
+// resolve the tenant (the events worker does), and a delivery for a shop no
+// tenant owns (any more) must still be deduplicated.
+func WebhookDeliveryPK(webhookID string) string { return prefixWebhook + webhookID }
+
+// WebhookDeliverySK is the sort key of a webhook delivery item.
+func WebhookDeliverySK() string { return skWebhook }
 
 // TenantsGSI1PK is the GSI1 partition key every tenant item carries, so
 // operators can list tenants without a Scan.
