@@ -12,7 +12,8 @@ FUNCTIONS := \
 	OauthCallbackFunction:oauth-callback \
 	RestHealthFunction:rest-health \
 	RestRateLimitsFunction:rest-rate-limits \
-	RestHeartbeatFunction:rest-heartbeat
+	RestHeartbeatFunction:rest-heartbeat \
+	WebhookShopifyFunction:webhook-shopify
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
@@ -90,6 +91,8 @@ build-RestHealthFunction: $(BUILD_DIR)/rest-health/bootstrap            # functi
 build-RestRateLimitsFunction: $(BUILD_DIR)/rest-rate-limits/bootstrap   # functions/rest-rate-limits
 	$(sam-artifact)
 build-RestHeartbeatFunction: $(BUILD_DIR)/rest-heartbeat/bootstrap      # functions/rest-heartbeat
+	$(sam-artifact)
+build-WebhookShopifyFunction: $(BUILD_DIR)/webhook-shopify/bootstrap    # functions/webhook-shopify
 	$(sam-artifact)
 
 FORCE:

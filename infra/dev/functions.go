@@ -26,6 +26,7 @@ import (
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
+	"github.com/flux-platform/flux/shared/webhooks"
 )
 
 // Functions is the registry of the real functions.
@@ -40,6 +41,7 @@ func Functions() Registry {
 		"OauthInstallFunction":   buildOauthInstall,
 		"OauthCallbackFunction":  buildOauthCallback,
 		"RestHeartbeatFunction":  buildRestHeartbeat,
+		"WebhookShopifyFunction": buildWebhookShopify,
 	}
 }
 
@@ -167,6 +169,16 @@ func buildOauthCallback(ctx context.Context, d Deps) (Handler, error) {
 		return nil, err
 	}
 	h, err := c.NewCallbackFunction(ctx, store.New(dynamodb.NewFromConfig(d.AWS), c.Table), kms.NewFromConfig(d.AWS), nil, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/webhook-shopify. Locally the app secret is given directly
+// (SHOPIFY_API_SECRET), never read from SSM.
+func buildWebhookShopify(ctx context.Context, d Deps) (Handler, error) {
+	h, err := webhooks.NewFromEnv(ctx, d.Env, d.AWS, nil, d.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -165,6 +165,7 @@ var actionsByFunction = map[string][]string{
 	"RestHealthFunction":     {"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "s3:ListBucket", "sqs:GetQueueAttributes", "ssm:GetParameter"},
 	"RestRateLimitsFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"RestHeartbeatFunction":  nil,
+	"WebhookShopifyFunction": {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
 }
 
 // Every function states its own inline policy: no managed policies, no SAM
@@ -439,8 +440,9 @@ func TestGatewayResponses(t *testing.T) {
 	}
 }
 
-// Health, heartbeat, the GraphQL playground, the SDL and the Shopify OAuth
-// callback (authenticated by Shopify's hmac and the one-time state) are
+// Health, heartbeat, the GraphQL playground, the SDL, the Shopify OAuth
+// callback (authenticated by Shopify's hmac and the one-time state) and
+// Shopify's webhook deliveries (authenticated by the HMAC of the body) are
 // public; everything else (POST /api/graphql above all) goes through the
 // authorizer.
 func TestPublicRoutes(t *testing.T) {
@@ -449,6 +451,7 @@ func TestPublicRoutes(t *testing.T) {
 		"GET /api/health": true, "GET /api/heartbeat": true,
 		"GET /api/graphql": true, "GET /api/graphql/schema.graphql": true,
 		"GET /auth/shopify/callback": true,
+		"POST /webhooks/shopify":     true,
 	}
 	// Routes that must exist behind the authorizer: per-tenant store
 	// health is the tenant's data, apart from the public /api/health.
