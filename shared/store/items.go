@@ -9,6 +9,7 @@ import (
 
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
+	"github.com/flux-platform/flux/shared/mapping"
 )
 
 // Item types, in the "type" attribute of every item.
@@ -422,4 +423,68 @@ func webhookDeliveryFromItem(it webhookDeliveryItem) (WebhookDelivery, WebhookDe
 		LeaseUntil: time.UnixMilli(it.LeaseUntil).UTC(), ReceivedAt: received,
 		ExpiresAt: time.Unix(it.ExpiresAt, 0).UTC(),
 	}, WebhookDeliveryState(it.State), nil
+}
+
+// Item types of canonical mappings.
+const (
+	typeMapping      = "mapping"
+	typeMappingGID   = "mappingGid"
+	typeMappingCount = "mappingCount"
+
+	attrGID        = "gid"
+	attrCanonical  = "canonical"
+	attrObjectType = "objectType"
+	attrCount      = "count"
+)
+
+// mappingItem: PK TENANT#<t>#MAP#<objectType>#<shop>, SK C#<canonical>.
+type mappingItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Type       string `dynamodbav:"type"`
+	TenantID   string `dynamodbav:"tenantId"`
+	ObjectType string `dynamodbav:"objectType"`
+	Canonical  string `dynamodbav:"canonical"`
+	GID        string `dynamodbav:"gid"`
+	Shop       string `dynamodbav:"shop"`
+	UpdatedAt  string `dynamodbav:"updatedAt"`
+}
+
+// mappingGIDItem: PK TENANT#<t>#GID#<shop>, SK G#<gid key>.
+type mappingGIDItem struct {
+	PK         string `dynamodbav:"PK"`
+	SK         string `dynamodbav:"SK"`
+	Type       string `dynamodbav:"type"`
+	TenantID   string `dynamodbav:"tenantId"`
+	ObjectType string `dynamodbav:"objectType"`
+	Canonical  string `dynamodbav:"canonical"`
+	GID        string `dynamodbav:"gid"`
+	Shop       string `dynamodbav:"shop"`
+	UpdatedAt  string `dynamodbav:"updatedAt"`
+}
+
+// mappingCountItem: PK TENANT#<t>#MAP#<objectType>#<shop>, SK COUNT. It is
+// only ever written with ADD, in the transactions that add or remove
+// mapping items of its partition.
+type mappingCountItem struct {
+	Count int `dynamodbav:"count"`
+}
+
+func mappingToItems(tenantID string, m mapping.Mapping, now time.Time) (mappingItem, mappingGIDItem) {
+	at := formatTime(now)
+	return mappingItem{
+			PK: MappingPK(tenantID, string(m.ObjectType), m.Shop), SK: MappingSK(m.Canonical), Type: typeMapping,
+			TenantID: tenantID, ObjectType: string(m.ObjectType), Canonical: m.Canonical, GID: m.GID, Shop: m.Shop, UpdatedAt: at,
+		}, mappingGIDItem{
+			PK: GIDPK(tenantID, m.Shop), SK: GIDSK(mapping.GIDKey(m.ObjectType, m.GID)), Type: typeMappingGID,
+			TenantID: tenantID, ObjectType: string(m.ObjectType), Canonical: m.Canonical, GID: m.GID, Shop: m.Shop, UpdatedAt: at,
+		}
+}
+
+func mappingFromItem(it mappingItem) mapping.Mapping {
+	return mapping.Mapping{ObjectType: mapping.ObjectType(it.ObjectType), Canonical: it.Canonical, GID: it.GID, Shop: it.Shop}
+}
+
+func mappingFromGIDItem(it mappingGIDItem) mapping.Mapping {
+	return mapping.Mapping{ObjectType: mapping.ObjectType(it.ObjectType), Canonical: it.Canonical, GID: it.GID, Shop: it.Shop}
 }

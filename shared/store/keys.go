@@ -122,3 +122,52 @@ func TenantIDFromPK(pk string) (string, bool) {
 	}
 	return id, true
 }
+
+// Canonical mappings (docs/data-model.md, "Canonical mappings"). Each
+// mapping is two items, one per direction, in partitions that start with
+// the tenant's partition key and "#", so isolation stays structural:
+//
+//	PK                                        SK             item
+//	TENANT#<tenant>#MAP#<objectType>#<shop>   C#<canonical>  canonical -> gid
+//	TENANT#<tenant>#MAP#<objectType>#<shop>   COUNT          number of C# items
+//	TENANT#<tenant>#GID#<shop>                G#<gid>        gid -> objectType, canonical
+//
+// They are not in the TENANT#<tenant> partition, so they cannot collide
+// with its GROUP, APIKEY# or SHOPTOKEN# sort keys.
+const (
+	mapPart      = sep + "MAP" + sep
+	gidPart      = sep + "GID" + sep
+	skCanonicals = "C" + sep
+	skMapCount   = "COUNT"
+	skGIDs       = "G" + sep
+)
+
+// MappingPK is the partition of a tenant's mappings of one object type in
+// one shop: the canonical -> gid items and their counter.
+func MappingPK(tenantID, objectType, shop string) string {
+	return TenantPK(tenantID) + mapPart + objectType + sep + shop
+}
+
+// MappingSK is the sort key of the item mapping canonical to its gid.
+func MappingSK(canonical string) string { return skCanonicals + canonical }
+
+// MappingPrefix is the sort key prefix of a partition's mapping items (its
+// counter item does not have it).
+func MappingPrefix() string { return skCanonicals }
+
+// MappingCountSK is the sort key of a mapping partition's counter item.
+func MappingCountSK() string { return skMapCount }
+
+// CanonicalFromMappingSK reads the canonical path back from a mapping SK.
+func CanonicalFromMappingSK(sk string) (string, bool) {
+	c, ok := strings.CutPrefix(sk, skCanonicals)
+	return c, ok && c != ""
+}
+
+// GIDPK is the partition of a tenant's gid -> canonical items of one shop
+// (all object types: a GID names its type).
+func GIDPK(tenantID, shop string) string { return TenantPK(tenantID) + gidPart + shop }
+
+// GIDSK is the sort key of the item mapping a GID (mapping.GIDKey's form)
+// back to its object type and canonical path.
+func GIDSK(gidKey string) string { return skGIDs + gidKey }
