@@ -8,6 +8,7 @@ FUNCTIONS := \
 	GraphqlFunction:graphql \
 	GraphqlConfigFunction:graphql-config \
 	GraphqlStoresFunction:graphql-stores \
+	GraphqlMappingsFunction:graphql-mappings \
 	OauthInstallFunction:oauth-install \
 	OauthCallbackFunction:oauth-callback \
 	RestHealthFunction:rest-health \
@@ -81,6 +82,8 @@ build-GraphqlFunction: $(BUILD_DIR)/graphql/bootstrap                   # functi
 build-GraphqlConfigFunction: $(BUILD_DIR)/graphql-config/bootstrap      # functions/graphql-config
 	$(sam-artifact)
 build-GraphqlStoresFunction: $(BUILD_DIR)/graphql-stores/bootstrap      # functions/graphql-stores
+	$(sam-artifact)
+build-GraphqlMappingsFunction: $(BUILD_DIR)/graphql-mappings/bootstrap  # functions/graphql-mappings
 	$(sam-artifact)
 build-OauthInstallFunction: $(BUILD_DIR)/oauth-install/bootstrap        # functions/oauth-install
 	$(sam-artifact)

@@ -11,12 +11,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/flux-platform/flux/shared/config/configgroup"
 	"github.com/flux-platform/flux/shared/graphql"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/platform/awsenv"
 	"github.com/flux-platform/flux/shared/rpc"
-	"github.com/flux-platform/flux/shared/stores"
 )
 
 func main() {
@@ -24,8 +22,10 @@ func main() {
 	log := platform.NewLogger(os.Stdout)
 	slog.SetDefault(log)
 	env := platform.NewEnv()
-	configFunction := env.String("GROUP_FUNCTION_CONFIG")
-	storesFunction := env.String("GROUP_FUNCTION_STORES")
+	functions := map[string]string{}
+	for group, name := range graphql.GroupFunctionEnv {
+		functions[group] = env.String(name)
+	}
 	if err := env.Err(); err != nil {
 		log.Error("graphql init failed", "error", err.Error())
 		os.Exit(1)
@@ -37,7 +37,7 @@ func main() {
 	}
 	transport := rpc.LambdaInvoke{
 		Client:    awslambda.NewFromConfig(cfg),
-		Functions: map[string]string{configgroup.GroupName: configFunction, stores.GroupName: storesFunction},
+		Functions: functions,
 	}
 	h, err := graphql.NewHandler(graphql.Options{Transport: transport, Log: log})
 	if err != nil {

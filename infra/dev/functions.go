@@ -22,6 +22,7 @@ import (
 	"github.com/flux-platform/flux/shared/health"
 	"github.com/flux-platform/flux/shared/health/heartbeat"
 	"github.com/flux-platform/flux/shared/install"
+	"github.com/flux-platform/flux/shared/mapping/mappinggroup"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
@@ -32,16 +33,17 @@ import (
 // Functions is the registry of the real functions.
 func Functions() Registry {
 	return Registry{
-		"AuthorizerFunction":     buildAuthorizer,
-		"GraphqlFunction":        buildGraphql,
-		"GraphqlConfigFunction":  buildGraphqlConfig,
-		"GraphqlStoresFunction":  buildGraphqlStores,
-		"RestHealthFunction":     buildRestHealth,
-		"RestRateLimitsFunction": buildRestRateLimits,
-		"OauthInstallFunction":   buildOauthInstall,
-		"OauthCallbackFunction":  buildOauthCallback,
-		"RestHeartbeatFunction":  buildRestHeartbeat,
-		"WebhookShopifyFunction": buildWebhookShopify,
+		"AuthorizerFunction":      buildAuthorizer,
+		"GraphqlFunction":         buildGraphql,
+		"GraphqlConfigFunction":   buildGraphqlConfig,
+		"GraphqlStoresFunction":   buildGraphqlStores,
+		"GraphqlMappingsFunction": buildGraphqlMappings,
+		"RestHealthFunction":      buildRestHealth,
+		"RestRateLimitsFunction":  buildRestRateLimits,
+		"OauthInstallFunction":    buildOauthInstall,
+		"OauthCallbackFunction":   buildOauthCallback,
+		"RestHeartbeatFunction":   buildRestHeartbeat,
+		"WebhookShopifyFunction":  buildWebhookShopify,
 	}
 }
 
@@ -62,10 +64,7 @@ func buildAuthorizer(ctx context.Context, d Deps) (Handler, error) {
 // functions/graphql, with the in-process transport to the group functions
 // its environment names (GROUP_FUNCTION_<GROUP>: !Ref <Function>).
 func buildGraphql(ctx context.Context, d Deps) (Handler, error) {
-	transport, err := d.InProcess(ctx, map[string]string{
-		configgroup.GroupName: "GROUP_FUNCTION_CONFIG",
-		stores.GroupName:      "GROUP_FUNCTION_STORES",
-	})
+	transport, err := d.InProcess(ctx, graphql.GroupFunctionEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +73,16 @@ func buildGraphql(ctx context.Context, d Deps) (Handler, error) {
 		return nil, err
 	}
 	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/graphql-mappings.
+func buildGraphqlMappings(_ context.Context, d Deps) (Handler, error) {
+	table := d.Env.String("TABLE_NAME")
+	if err := d.Env.Err(); err != nil {
+		return nil, err
+	}
+	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
+	return GroupHandler{mappinggroup.New(st, st, d.Log)}, nil
 }
 
 // functions/graphql-config.

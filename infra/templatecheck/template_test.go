@@ -156,16 +156,17 @@ func TestGlobals(t *testing.T) {
 // actionsByFunction is the exact IAM surface of each function: a change
 // here is a security review.
 var actionsByFunction = map[string][]string{
-	"AuthorizerFunction":     {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
-	"GraphqlFunction":        {"lambda:InvokeFunction"},
-	"GraphqlConfigFunction":  {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-	"GraphqlStoresFunction":  {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
-	"OauthInstallFunction":   {"dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
-	"OauthCallbackFunction":  {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "kms:GenerateDataKey", "ssm:GetParameter"},
-	"RestHealthFunction":     {"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "s3:ListBucket", "sqs:GetQueueAttributes", "ssm:GetParameter"},
-	"RestRateLimitsFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
-	"RestHeartbeatFunction":  nil,
-	"WebhookShopifyFunction": {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
+	"AuthorizerFunction":      {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
+	"GraphqlFunction":         {"lambda:InvokeFunction"},
+	"GraphqlConfigFunction":   {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlMappingsFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlStoresFunction":   {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
+	"OauthInstallFunction":    {"dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
+	"OauthCallbackFunction":   {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "kms:GenerateDataKey", "ssm:GetParameter"},
+	"RestHealthFunction":      {"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "s3:ListBucket", "sqs:GetQueueAttributes", "ssm:GetParameter"},
+	"RestRateLimitsFunction":  {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
+	"RestHeartbeatFunction":   nil,
+	"WebhookShopifyFunction":  {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
 }
 
 // Every function states its own inline policy: no managed policies, no SAM
