@@ -205,12 +205,20 @@ func TestStoreGroup(t *testing.T) {
 		wantKind(t, err, platform.KindNotFound)
 	})
 	t.Run("remove store frees the shop", func(t *testing.T) {
+		if _, err := s.ConnectShop(ctx, "acme", "acme-prod.myshopify.com", store.ShopTokens{AccessToken: []byte("sealed")}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
 		wantKind(t, s.RemoveStore(ctx, "other", "acme-prod.myshopify.com"), platform.KindNotFound)
+		if _, err := s.ShopConnection(ctx, "acme", "acme-prod.myshopify.com"); err != nil {
+			t.Fatalf("another tenant's failed removal touched the connection: %v", err)
+		}
 		if err := s.RemoveStore(ctx, "acme", "acme-prod.myshopify.com"); err != nil {
 			t.Fatal(err)
 		}
+		_, err := s.ShopConnection(ctx, "acme", "acme-prod.myshopify.com")
+		wantKind(t, err, platform.KindNotFound)
 		wantKind(t, s.RemoveStore(ctx, "acme", "acme-prod.myshopify.com"), platform.KindNotFound)
-		_, err := s.TenantByShop(ctx, "acme-prod.myshopify.com")
+		_, err = s.TenantByShop(ctx, "acme-prod.myshopify.com")
 		wantKind(t, err, platform.KindNotFound)
 		if err := s.AddStore(ctx, "other", config.Store{Domain: "acme-prod.myshopify.com", Classification: config.Production}); err != nil {
 			t.Fatalf("freed shop should be addable by another tenant: %v", err)

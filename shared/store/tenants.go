@@ -197,6 +197,12 @@ func (s *Store) RemoveStore(ctx context.Context, tenantID, domain string) error 
 				":tenant": str(tenantID),
 			},
 		}},
+		// The shop's connection (sealed tokens) goes with it: a store that
+		// left the group must not keep a usable token.
+		{Delete: &types.Delete{
+			TableName: aws.String(s.Table),
+			Key:       key(TenantPK(tenantID), ShopTokenSK(d)),
+		}},
 	})
 	return classify(fmt.Sprintf("remove store %s from %s", d, tenantID), err, notFound, notFound)
 }
