@@ -1,0 +1,97 @@
+package capture
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// ChangeKind is how a path differs between two canonical forms.
+type ChangeKind string
+
+// The change kinds.
+const (
+	Added    ChangeKind = "added"
+	Modified ChangeKind = "modified"
+	Removed  ChangeKind = "removed"
+)
+
+// Change is one field-level difference: Path is a JSON pointer (RFC 6901)
+// into the forms; Before is absent (nil) for Added, After for Removed.
+type Change struct {
+	Path   string     `json:"path"`
+	Kind   ChangeKind `json:"kind"`
+	Before any        `json:"before,omitempty"`
+	After  any        `json:"after,omitempty"`
+}
+
+// Diff lists the field-level changes from a to b, in path order (object
+// keys sorted, array elements by index). Objects are compared key by key
+// and arrays index by index (elements past the shorter array are added or
+// removed); a reference ({"$ref"} or {"$unresolved"}) is one value, and a
+// change of JSON type at a path is one modification.
+func Diff(a, b Canonical) []Change {
+	var out []Change
+	diff(&out, "", a.v, b.v)
+	return out
+}
+
+func isRef(m map[string]any) bool {
+	if len(m) != 1 {
+		return false
+	}
+	_, r := m[RefKey]
+	_, u := m[UnresolvedKey]
+	return r || u
+}
+
+func diff(out *[]Change, path string, a, b any) {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if ok && !isRef(x) && !isRef(y) {
+			keys := map[string]bool{}
+			for k := range x {
+				keys[k] = true
+			}
+			for k := range y {
+				keys[k] = true
+			}
+			all := make(map[string]any, len(keys))
+			for k := range keys {
+				all[k] = nil
+			}
+			for _, k := range sortedKeys(all) {
+				p := path + "/" + escapePointer(k)
+				av, inA := x[k]
+				bv, inB := y[k]
+				switch {
+				case !inA:
+					*out = append(*out, Change{Path: p, Kind: Added, After: bv})
+				case !inB:
+					*out = append(*out, Change{Path: p, Kind: Removed, Before: av})
+				default:
+					diff(out, p, av, bv)
+				}
+			}
+			return
+		}
+	case []any:
+		if y, ok := b.([]any); ok {
+			for i := 0; i < max(len(x), len(y)); i++ {
+				p := path + "/" + strconv.Itoa(i)
+				switch {
+				case i >= len(x):
+					*out = append(*out, Change{Path: p, Kind: Added, After: y[i]})
+				case i >= len(y):
+					*out = append(*out, Change{Path: p, Kind: Removed, Before: x[i]})
+				default:
+					diff(out, p, x[i], y[i])
+				}
+			}
+			return
+		}
+	}
+	if !bytes.Equal(Encode(Canonical{v: a}), Encode(Canonical{v: b})) {
+		*out = append(*out, Change{Path: path, Kind: Modified, Before: a, After: b})
+	}
+}
