@@ -36,6 +36,15 @@ func TestDiff(t *testing.T) {
 			[]Change{{Path: "/a~1b", Kind: Modified, Before: json.Number("1"), After: json.Number("2")},
 				{Path: "/c~0d", Kind: Modified, Before: json.Number("1"), After: json.Number("2")}}},
 		{"root", `1`, `2`, []Change{{Path: "", Kind: Modified, Before: json.Number("1"), After: json.Number("2")}}},
+		{"metafield inserted is one change", `{"m":[{"namespace":"c","key":"b","value":"1"},{"namespace":"c","key":"d","value":"2"}]}`,
+			`{"m":[{"namespace":"c","key":"a","value":"0"},{"namespace":"c","key":"b","value":"1"},{"namespace":"c","key":"d","value":"3"}]}`,
+			[]Change{{Path: "/m/2/value", Kind: Modified, Before: "2", After: "3"},
+				{Path: "/m/0", Kind: Added, After: map[string]any{"namespace": "c", "key": "a", "value": "0"}}}},
+		{"metafield removed", `{"m":[{"namespace":"c","key":"a","value":"0"},{"namespace":"c","key":"b","value":"1"}]}`,
+			`{"m":[{"namespace":"c","key":"b","value":"1"}]}`,
+			[]Change{{Path: "/m/0", Kind: Removed, Before: map[string]any{"namespace": "c", "key": "a", "value": "0"}}}},
+		{"duplicate keys fall back to indexes", `{"m":[{"key":"a","v":1},{"key":"a","v":2}]}`, `{"m":[{"key":"a","v":1},{"key":"a","v":3}]}`,
+			[]Change{{Path: "/m/1/v", Kind: Modified, Before: json.Number("2"), After: json.Number("3")}}},
 		{"null to value", `{"x":null}`, `{"x":"a"}`, []Change{{Path: "/x", Kind: Modified, Before: nil, After: "a"}}},
 	}
 	for _, tt := range tests {
