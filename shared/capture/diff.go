@@ -24,6 +24,19 @@ type Change struct {
 	After  any        `json:"after,omitempty"`
 }
 
+// MarshalJSON writes before for modified and removed changes and after for
+// added and modified ones, even when the value is null.
+func (c Change) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"path": c.Path, "kind": c.Kind}
+	if c.Kind != Added {
+		m["before"] = c.Before
+	}
+	if c.Kind != Removed {
+		m["after"] = c.After
+	}
+	return Encode(Canonical{v: m}), nil
+}
+
 // Diff lists the field-level changes from a to b, in path order (object
 // keys sorted, array elements by index). Objects are compared key by key
 // and arrays index by index (elements past the shorter array are added or

@@ -56,3 +56,23 @@ func TestDiff(t *testing.T) {
 		})
 	}
 }
+
+func TestChangeJSON(t *testing.T) {
+	tests := []struct {
+		c    Change
+		want string
+	}{
+		{Change{Path: "/x", Kind: Modified, Before: nil, After: "a"}, `{"after":"a","before":null,"kind":"modified","path":"/x"}`},
+		{Change{Path: "/x", Kind: Added, After: nil}, `{"after":null,"kind":"added","path":"/x"}`},
+		{Change{Path: "/x", Kind: Removed, Before: json.Number("1")}, `{"before":1,"kind":"removed","path":"/x"}`},
+	}
+	for _, tt := range tests {
+		b, err := json.Marshal(tt.c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != tt.want {
+			t.Errorf("got %s, want %s", b, tt.want)
+		}
+	}
+}
