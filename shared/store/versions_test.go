@@ -280,3 +280,40 @@ func TestPutVersionLargeBodyS3(t *testing.T) {
 		t.Errorf("missing blob: %v", err)
 	}
 }
+
+// Captures of different contents racing: each becomes its own version,
+// numbered without gaps or duplicates.
+func TestPutVersionRaceDifferentContent(t *testing.T) {
+	s := storetest.NewTable(t)
+	ctx := t.Context()
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = s.PutVersion(ctx, nil, mapTenant, productVersion(t, "bag", fmt.Sprintf(`{"title":"v%d"}`, i), "s"))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("capture %d: %v", i, err)
+		}
+	}
+	vs, _, err := s.ListVersions(ctx, mapTenant, mapping.Product, shopSrc, "bag", 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := map[string]bool{}
+	for i, v := range vs {
+		if v.Seq != int64(n-i) {
+			t.Errorf("version %d has seq %d", i, v.Seq)
+		}
+		hashes[v.Hash] = true
+	}
+	if len(vs) != n || len(hashes) != n {
+		t.Errorf("%d versions, %d distinct hashes, want %d", len(vs), len(hashes), n)
+	}
+}
