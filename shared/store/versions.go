@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -86,6 +88,12 @@ type Version struct {
 	Hash       string
 	SyncID     string
 	CapturedAt time.Time
+	// SourceUpdatedAt is when Shopify last changed the object, as the
+	// capture saw it (updatedAt, or a webhook's X-Shopify-Triggered-At);
+	// zero when unknown. A capture older than the current version's is
+	// stale and writes nothing (an old webhook must not overwrite a newer
+	// capture).
+	SourceUpdatedAt time.Time
 	// Size is the body's length in bytes.
 	Size int
 	// Body is the canonical JSON, inline when at most InlineBodyLimit;
@@ -104,16 +112,18 @@ type versionItem struct {
 	Hash       string `dynamodbav:"hash"`
 	SyncID     string `dynamodbav:"syncId,omitempty"`
 	CapturedAt string `dynamodbav:"capturedAt"`
+	SourceAt   string `dynamodbav:"sourceUpdatedAt,omitempty"`
 	Size       int    `dynamodbav:"size"`
 	Body       []byte `dynamodbav:"body,omitempty"`
 	S3Key      string `dynamodbav:"s3Key,omitempty"`
 }
 
 type currentItem struct {
-	PK   string `dynamodbav:"PK"`
-	SK   string `dynamodbav:"SK"`
-	Hash string `dynamodbav:"currentHash"`
-	Seq  int64  `dynamodbav:"seq"`
+	PK       string `dynamodbav:"PK"`
+	SK       string `dynamodbav:"SK"`
+	Hash     string `dynamodbav:"currentHash"`
+	Seq      int64  `dynamodbav:"seq"`
+	SourceAt string `dynamodbav:"sourceUpdatedAt,omitempty"`
 }
 
 var hashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -130,15 +140,22 @@ func (it versionItem) version() (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("version %s/%s: capturedAt: %w", it.PK, it.SK, err)
 	}
+	var src time.Time
+	if it.SourceAt != "" {
+		if src, err = time.Parse(time.RFC3339Nano, it.SourceAt); err != nil {
+			return Version{}, fmt.Errorf("version %s/%s: sourceUpdatedAt: %w", it.PK, it.SK, err)
+		}
+	}
 	return Version{
 		ObjectType: mapping.ObjectType(it.ObjectType), Canonical: it.Canonical, Shop: it.Shop,
-		Seq: it.Seq, Hash: it.Hash, SyncID: it.SyncID, CapturedAt: at, Size: it.Size,
-		Body: it.Body, S3Key: it.S3Key,
+		Seq: it.Seq, Hash: it.Hash, SyncID: it.SyncID, CapturedAt: at, SourceUpdatedAt: src,
+		Size: it.Size, Body: it.Body, S3Key: it.S3Key,
 	}, nil
 }
 
 // PutVersion stores v as the object's new current version unless its hash
-// equals the current one's. It returns the stored (or, when unchanged, the
+// equals the current one's, or v.SourceUpdatedAt is older than the current
+// version's (a stale capture). It returns the stored (or, when unchanged, the
 // current) version's metadata and whether a version was written. One
 // transaction writes the version item (condition: it does not exist) and
 // the CURRENT pointer (condition: currentHash is the hash read just before,
@@ -155,6 +172,14 @@ func (s *Store) PutVersion(ctx context.Context, blobs Blobs, tenantID string, v 
 	}
 	if len(v.Body) == 0 {
 		return Version{}, false, platform.E(platform.KindValidation, "version body is empty")
+	}
+	if sum := sha256.Sum256(v.Body); hex.EncodeToString(sum[:]) != v.Hash {
+		return Version{}, false, platform.E(platform.KindValidation, "hash is not the SHA-256 of the body")
+	}
+	srcAt := ""
+	if !v.SourceUpdatedAt.IsZero() {
+		v.SourceUpdatedAt = v.SourceUpdatedAt.UTC()
+		srcAt = v.SourceUpdatedAt.Format(time.RFC3339Nano)
 	}
 	if v.CapturedAt.IsZero() {
 		v.CapturedAt = time.Now()
@@ -175,7 +200,7 @@ func (s *Store) PutVersion(ctx context.Context, blobs Blobs, tenantID string, v 
 		if err != nil {
 			return Version{}, false, fmt.Errorf("put version: read current: %w", err)
 		}
-		if found && cur.Hash == v.Hash {
+		if found && (cur.Hash == v.Hash || stale(srcAt, cur.SourceAt)) {
 			latest, err := s.versionAt(ctx, pk, cur.Seq)
 			return latest, false, err
 		}
@@ -195,7 +220,7 @@ func (s *Store) PutVersion(ctx context.Context, blobs Blobs, tenantID string, v 
 		it := versionItem{
 			PK: pk, SK: VersionSK(seq), ObjectType: string(v.ObjectType), Canonical: v.Canonical,
 			Shop: v.Shop, Seq: seq, Hash: v.Hash, SyncID: v.SyncID,
-			CapturedAt: v.CapturedAt.Format(time.RFC3339Nano), Size: v.Size,
+			CapturedAt: v.CapturedAt.Format(time.RFC3339Nano), SourceAt: srcAt, Size: v.Size,
 		}
 		if uploaded {
 			it.S3Key = VersionBlobKey(tenantID, v.Hash)
@@ -206,7 +231,13 @@ func (s *Store) PutVersion(ctx context.Context, blobs Blobs, tenantID string, v 
 		if err != nil {
 			return Version{}, false, err
 		}
-		cav, err := marshal(currentItem{PK: pk, SK: skCurrent, Hash: v.Hash, Seq: seq})
+		// CURRENT keeps the newest source time seen, so a capture without
+		// one does not disarm the stale check for later old events.
+		curAt := srcAt
+		if curAt == "" || stale(curAt, cur.SourceAt) {
+			curAt = cur.SourceAt
+		}
+		cav, err := marshal(currentItem{PK: pk, SK: skCurrent, Hash: v.Hash, Seq: seq, SourceAt: curAt})
 		if err != nil {
 			return Version{}, false, err
 		}
@@ -240,6 +271,17 @@ func (s *Store) PutVersion(ctx context.Context, blobs Blobs, tenantID string, v 
 		return Version{}, false, fmt.Errorf("put version: %w", err)
 	}
 	return Version{}, false, platform.E(platform.KindConflict, "object is being captured concurrently, try again")
+}
+
+// stale reports whether a capture of the object as of srcAt is older than
+// the current version's (both RFC 3339 UTC; unknown is never stale).
+func stale(srcAt, curAt string) bool {
+	if srcAt == "" || curAt == "" {
+		return false
+	}
+	a, err1 := time.Parse(time.RFC3339Nano, srcAt)
+	b, err2 := time.Parse(time.RFC3339Nano, curAt)
+	return err1 == nil && err2 == nil && a.Before(b)
 }
 
 func (s *Store) versionAt(ctx context.Context, pk string, seq int64) (Version, error) {

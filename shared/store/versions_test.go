@@ -142,6 +142,7 @@ func TestPutVersionValidation(t *testing.T) {
 		{"bad shop", mapTenant, func(v *store.Version) { v.Shop = "Not A Shop" }},
 		{"bad hash", mapTenant, func(v *store.Version) { v.Hash = "xyz" }},
 		{"empty body", mapTenant, func(v *store.Version) { v.Body = nil }},
+		{"hash of something else", mapTenant, func(v *store.Version) { v.Body = []byte(`{"a":2}`) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,5 +316,32 @@ func TestPutVersionRaceDifferentContent(t *testing.T) {
 	}
 	if len(vs) != n || len(hashes) != n {
 		t.Errorf("%d versions, %d distinct hashes, want %d", len(vs), len(hashes), n)
+	}
+}
+
+// A capture older (by Shopify's updatedAt) than the current version writes
+// nothing: an old webhook cannot overwrite a newer capture.
+func TestPutVersionStale(t *testing.T) {
+	s := storetest.NewTable(t)
+	ctx := t.Context()
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	newer := productVersion(t, "bag", `{"title":"newer"}`, "s1")
+	newer.SourceUpdatedAt = t0.Add(time.Minute)
+	if _, created, err := s.PutVersion(ctx, nil, mapTenant, newer); err != nil || !created {
+		t.Fatalf("put newer: %v", err)
+	}
+	older := productVersion(t, "bag", `{"title":"older"}`, "s2")
+	older.SourceUpdatedAt = t0
+	got, created, err := s.PutVersion(ctx, nil, mapTenant, older)
+	if err != nil || created || got.Seq != 1 || !got.SourceUpdatedAt.Equal(newer.SourceUpdatedAt) {
+		t.Fatalf("stale put: %+v created=%v err=%v", got, created, err)
+	}
+	unknown := productVersion(t, "bag", `{"title":"no time"}`, "s3")
+	if _, created, err := s.PutVersion(ctx, nil, mapTenant, unknown); err != nil || !created {
+		t.Fatalf("put without source time: created=%v err=%v", created, err)
+	}
+	// The newest source time still guards the object.
+	if _, created, err := s.PutVersion(ctx, nil, mapTenant, older); err != nil || created {
+		t.Fatalf("stale put after an untimed one: created=%v err=%v", created, err)
 	}
 }
