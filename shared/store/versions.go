@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -371,4 +372,47 @@ func (s *Store) VersionBody(ctx context.Context, blobs Blobs, v Version) ([]byte
 		return nil, fmt.Errorf("version body: %w", err)
 	}
 	return b, nil
+}
+
+// ShopResolver answers capture.Resolver for one tenant and shop from the
+// canonical mappings (one strongly consistent read per GID not yet seen;
+// answers, including "not mapped", are cached for the resolver's life, so
+// use one per sync run and shop). It lives here, next to the versions it
+// serves, for the same reason as the rest of this file.
+type ShopResolver struct {
+	Store    *Store
+	TenantID string
+	Shop     string
+
+	mu    sync.Mutex
+	cache map[string]string
+}
+
+// CanonicalOf is the canonical path gid (of type t) is mapped to in the
+// resolver's shop, or "" when it is not mapped.
+func (r *ShopResolver) CanonicalOf(ctx context.Context, t mapping.ObjectType, gid string) (string, error) {
+	k := string(t) + " " + gid
+	r.mu.Lock()
+	c, ok := r.cache[k]
+	r.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	ms, err := r.Store.MappingsByGID(ctx, r.TenantID, t, []string{r.Shop}, []string{gid})
+	if err != nil {
+		if platform.KindOf(err) == platform.KindValidation {
+			return "", nil // not a GID of that type: not mapped
+		}
+		return "", err
+	}
+	if len(ms) > 0 {
+		c = ms[0].Canonical
+	}
+	r.mu.Lock()
+	if r.cache == nil {
+		r.cache = map[string]string{}
+	}
+	r.cache[k] = c
+	r.mu.Unlock()
+	return c, nil
 }

@@ -345,3 +345,31 @@ func TestPutVersionStale(t *testing.T) {
 		t.Fatalf("stale put after an untimed one: created=%v err=%v", created, err)
 	}
 }
+
+// The mappings resolve GIDs inside a captured object to canonical
+// references; an unmapped GID is unresolved with a warning.
+func TestShopResolverWithCapture(t *testing.T) {
+	s := storetest.NewTable(t)
+	ctx := t.Context()
+	if err := s.UpsertMappings(ctx, mapTenant, []mapping.Mapping{
+		{ObjectType: mapping.Collection, Canonical: "summer", GID: "gid://shopify/Collection/11", Shop: shopSrc},
+		{ObjectType: mapping.Collection, Canonical: "winter", GID: "gid://shopify/Collection/12", Shop: shopProd},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := &store.ShopResolver{Store: s, TenantID: mapTenant, Shop: shopSrc}
+	raw := `{"handle":"main","items":[{"title":"S","resourceId":"gid://shopify/Collection/11"},{"title":"W","resourceId":"gid://shopify/Collection/12"}]}`
+	c, warns, err := capture.Normalize(ctx, mapping.Menu, []byte(raw), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"handle":"main","items":[{"resourceId":{"$ref":{"canonical":"summer","type":"COLLECTION"}},"title":"S"},{"resourceId":{"$unresolved":"gid://shopify/Collection/12"},"title":"W"}]}`
+	if got := string(capture.Encode(c)); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if len(warns) != 1 || warns[0].GID != "gid://shopify/Collection/12" {
+		t.Errorf("warnings = %+v", warns)
+	}
+}
+
+var _ capture.Resolver = (*store.ShopResolver)(nil)
