@@ -9,6 +9,7 @@ FUNCTIONS := \
 	GraphqlConfigFunction:graphql-config \
 	GraphqlStoresFunction:graphql-stores \
 	GraphqlMappingsFunction:graphql-mappings \
+	GraphqlSyncFunction:graphql-sync \
 	OauthInstallFunction:oauth-install \
 	OauthCallbackFunction:oauth-callback \
 	RestHealthFunction:rest-health \
@@ -84,6 +85,8 @@ build-GraphqlConfigFunction: $(BUILD_DIR)/graphql-config/bootstrap      # functi
 build-GraphqlStoresFunction: $(BUILD_DIR)/graphql-stores/bootstrap      # functions/graphql-stores
 	$(sam-artifact)
 build-GraphqlMappingsFunction: $(BUILD_DIR)/graphql-mappings/bootstrap  # functions/graphql-mappings
+	$(sam-artifact)
+build-GraphqlSyncFunction: $(BUILD_DIR)/graphql-sync/bootstrap          # functions/graphql-sync
 	$(sam-artifact)
 build-OauthInstallFunction: $(BUILD_DIR)/oauth-install/bootstrap        # functions/oauth-install
 	$(sam-artifact)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
@@ -27,6 +28,7 @@ import (
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
+	"github.com/flux-platform/flux/shared/sync/syncgroup"
 	"github.com/flux-platform/flux/shared/webhooks"
 )
 
@@ -38,6 +40,7 @@ func Functions() Registry {
 		"GraphqlConfigFunction":   buildGraphqlConfig,
 		"GraphqlStoresFunction":   buildGraphqlStores,
 		"GraphqlMappingsFunction": buildGraphqlMappings,
+		"GraphqlSyncFunction":     buildGraphqlSync,
 		"RestHealthFunction":      buildRestHealth,
 		"RestRateLimitsFunction":  buildRestRateLimits,
 		"OauthInstallFunction":    buildOauthInstall,
@@ -83,6 +86,19 @@ func buildGraphqlMappings(_ context.Context, d Deps) (Handler, error) {
 	}
 	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
 	return GroupHandler{mappinggroup.New(st, st, d.Log)}, nil
+}
+
+// functions/graphql-sync. Started syncs go to the SyncQueue in moto; no
+// worker consumes it yet (worker-sync is a later step).
+func buildGraphqlSync(_ context.Context, d Deps) (Handler, error) {
+	table := d.Env.String("TABLE_NAME")
+	queueURL := d.Env.String("SYNC_QUEUE_URL")
+	if err := d.Env.Err(); err != nil {
+		return nil, err
+	}
+	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
+	q := syncgroup.SQSQueue{Client: sqs.NewFromConfig(d.AWS), URL: queueURL}
+	return GroupHandler{syncgroup.New(syncgroup.Options{Storage: st, Store: st, Queue: q, Log: d.Log})}, nil
 }
 
 // functions/graphql-config.

@@ -160,6 +160,7 @@ var actionsByFunction = map[string][]string{
 	"GraphqlFunction":         {"lambda:InvokeFunction"},
 	"GraphqlConfigFunction":   {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 	"GraphqlMappingsFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlSyncFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"},
 	"GraphqlStoresFunction":   {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"OauthInstallFunction":    {"dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
 	"OauthCallbackFunction":   {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "kms:GenerateDataKey", "ssm:GetParameter"},

@@ -4,6 +4,7 @@ import (
 	"github.com/flux-platform/flux/shared/config/configgroup"
 	"github.com/flux-platform/flux/shared/mapping/mappinggroup"
 	"github.com/flux-platform/flux/shared/stores"
+	"github.com/flux-platform/flux/shared/sync/syncgroup"
 )
 
 // GroupFunctionEnv names, per resolver group, the gateway's environment
@@ -14,4 +15,5 @@ var GroupFunctionEnv = map[string]string{
 	configgroup.GroupName:  "GROUP_FUNCTION_CONFIG",
 	stores.GroupName:       "GROUP_FUNCTION_STORES",
 	mappinggroup.GroupName: "GROUP_FUNCTION_MAPPINGS",
+	syncgroup.GroupName:    "GROUP_FUNCTION_SYNC",
 }
