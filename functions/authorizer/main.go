@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/platform"
@@ -38,8 +37,6 @@ func build(ctx context.Context, log *slog.Logger) (*auth.Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	readSecret := func(ctx context.Context, name string) (string, error) {
-		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(cfg), name)
-	}
+	readSecret := awsenv.SSMReader(cfg)
 	return c.NewAuthorizer(ctx, store.New(dynamodb.NewFromConfig(cfg), c.Table), readSecret, log)
 }

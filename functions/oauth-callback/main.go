@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/flux-platform/flux/shared/install"
 	"github.com/flux-platform/flux/shared/platform"
@@ -41,8 +40,6 @@ func build(ctx context.Context, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	readSecret := func(ctx context.Context, name string) (string, error) {
-		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(cfg), name)
-	}
+	readSecret := awsenv.SSMReader(cfg)
 	return c.NewCallbackFunction(ctx, store.New(dynamodb.NewFromConfig(cfg), c.Table), kms.NewFromConfig(cfg), readSecret, log)
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/platform/awsenv"
@@ -35,9 +34,7 @@ func build(ctx context.Context, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	readSecret := func(ctx context.Context, name string) (string, error) {
-		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(cfg), name)
-	}
+	readSecret := awsenv.SSMReader(cfg)
 	g, err := storestokens.NewGroup(ctx, platform.NewEnv(), cfg, readSecret, log)
 	if err != nil {
 		return nil, err

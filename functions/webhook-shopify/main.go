@@ -10,7 +10,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/platform/awsenv"
@@ -34,8 +33,6 @@ func build(ctx context.Context, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	readSecret := func(ctx context.Context, name string) (string, error) {
-		return awsenv.SSMParameter(ctx, ssm.NewFromConfig(cfg), name)
-	}
+	readSecret := awsenv.SSMReader(cfg)
 	return webhooks.NewFromEnv(ctx, platform.NewEnv(), cfg, readSecret, log)
 }

@@ -35,3 +35,13 @@ func SSMParameter(ctx context.Context, client SSMGetParameterAPI, name string) (
 	}
 	return aws.ToString(out.Parameter.Value), nil
 }
+
+// SSMReader reads named parameters with one SSM client built from cfg: the
+// secret reader every function that needs the Shopify app secret hands to
+// its shared/ constructor.
+func SSMReader(cfg aws.Config) func(ctx context.Context, name string) (string, error) {
+	client := ssm.NewFromConfig(cfg)
+	return func(ctx context.Context, name string) (string, error) {
+		return SSMParameter(ctx, client, name)
+	}
+}
