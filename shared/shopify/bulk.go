@@ -78,28 +78,18 @@ const bulkPollQuery = `query fluxBulkPoll($id: ID!) {
 // its JSONL result to fn line by line without holding the file in memory. fn
 // returning an error stops the stream and is returned. The operation is
 // returned in every case where it was started.
+//
+// A caller that must not block (a Lambda that resumes across runs) uses the
+// pieces instead: StartBulkQuery, BulkOperationState, StreamBulkResult.
 func (c *Client) RunBulkQuery(ctx context.Context, query string, fn func(BulkLine) error, opts *BulkOptions) (*BulkOperation, error) {
 	if opts == nil {
 		opts = &BulkOptions{}
 	}
-	tries := opts.Tries
-	if tries <= 0 {
-		tries = 3
-	}
-	gq := &GraphQLOptions{Tries: tries}
-	resp, err := c.GraphQL(ctx, bulkRunMutation, map[string]any{"query": query, "groupObjects": opts.GroupObjects}, gq)
+	op, err := c.StartBulkQuery(ctx, query, opts)
 	if err != nil {
 		return nil, err
 	}
-	var started struct {
-		Run struct {
-			Op *BulkOperation `json:"bulkOperation"`
-		} `json:"bulkOperationRunQuery"`
-	}
-	if err := resp.Decode(&started); err != nil || started.Run.Op == nil || started.Run.Op.ID == "" {
-		return nil, c.fail(ctx, fmt.Errorf("bulkOperationRunQuery returned no operation: %v", err))
-	}
-	op, err := c.waitBulk(ctx, started.Run.Op.ID, opts, gq)
+	op, err = c.waitBulk(ctx, op.ID, opts, bulkGraphQLOptions(opts))
 	if err != nil {
 		return op, err
 	}
@@ -113,6 +103,71 @@ func (c *Client) RunBulkQuery(ctx context.Context, query string, fn func(BulkLin
 	return op, c.streamJSONL(ctx, op.URL, opts.MaxLineBytes, fn)
 }
 
+func bulkGraphQLOptions(opts *BulkOptions) *GraphQLOptions {
+	tries := 0
+	if opts != nil {
+		tries = opts.Tries
+	}
+	if tries <= 0 {
+		tries = 3
+	}
+	return &GraphQLOptions{Tries: tries}
+}
+
+// StartBulkQuery starts a bulk query (bulkOperationRunQuery) and returns the
+// operation as created (usually CREATED), without waiting for it. opts may
+// be nil; only Tries and GroupObjects apply. Shopify's userErrors (an
+// invalid query, OPERATION_IN_PROGRESS) are a *UserErrors in the chain.
+func (c *Client) StartBulkQuery(ctx context.Context, query string, opts *BulkOptions) (*BulkOperation, error) {
+	group := opts != nil && opts.GroupObjects
+	resp, err := c.GraphQL(ctx, bulkRunMutation, map[string]any{"query": query, "groupObjects": group}, bulkGraphQLOptions(opts))
+	if err != nil {
+		return nil, err
+	}
+	var started struct {
+		Run struct {
+			Op *BulkOperation `json:"bulkOperation"`
+		} `json:"bulkOperationRunQuery"`
+	}
+	if err := resp.Decode(&started); err != nil || started.Run.Op == nil || started.Run.Op.ID == "" {
+		return nil, c.fail(ctx, fmt.Errorf("bulkOperationRunQuery returned no operation: %v", err))
+	}
+	return started.Run.Op, nil
+}
+
+// BulkOperationState polls a bulk operation once (node(id:)), without
+// waiting: its status, and its result URL once COMPLETED. An operation
+// Shopify does not know (expired from its history, another shop's) is a
+// KindNotFound error.
+func (c *Client) BulkOperationState(ctx context.Context, id string, opts *BulkOptions) (*BulkOperation, error) {
+	return c.pollBulk(ctx, id, bulkGraphQLOptions(opts))
+}
+
+func (c *Client) pollBulk(ctx context.Context, id string, gq *GraphQLOptions) (*BulkOperation, error) {
+	resp, err := c.GraphQL(ctx, bulkPollQuery, map[string]any{"id": id}, gq)
+	if err != nil {
+		return nil, err
+	}
+	var polled struct {
+		Node *BulkOperation `json:"node"`
+	}
+	if err := resp.Decode(&polled); err != nil {
+		return nil, c.fail(ctx, fmt.Errorf("bulk operation %s: %w", id, err))
+	}
+	if polled.Node == nil || polled.Node.ID == "" {
+		return nil, platform.E(platform.KindNotFound, fmt.Sprintf("bulk operation %s not found on %s", id, c.shop))
+	}
+	return polled.Node, nil
+}
+
+// StreamBulkResult downloads a completed bulk operation's JSONL result (its
+// URL, pre-signed: sent without the access token) and calls fn per line,
+// without holding the file in memory. maxLineBytes 0 means 64 MiB. fn
+// returning an error stops the stream and is returned.
+func (c *Client) StreamBulkResult(ctx context.Context, url string, maxLineBytes int, fn func(BulkLine) error) error {
+	return c.streamJSONL(ctx, url, maxLineBytes, fn)
+}
+
 func (c *Client) waitBulk(ctx context.Context, id string, opts *BulkOptions, gq *GraphQLOptions) (*BulkOperation, error) {
 	wait, maxWait := opts.PollInterval, opts.MaxPollInterval
 	if wait <= 0 {
@@ -122,22 +177,16 @@ func (c *Client) waitBulk(ctx context.Context, id string, opts *BulkOptions, gq 
 		maxWait = 30 * time.Second
 	}
 	for {
-		resp, err := c.GraphQL(ctx, bulkPollQuery, map[string]any{"id": id}, gq)
+		op, err := c.pollBulk(ctx, id, gq)
 		if err != nil {
 			return nil, err
 		}
-		var polled struct {
-			Node *BulkOperation `json:"node"`
-		}
-		if err := resp.Decode(&polled); err != nil || polled.Node == nil {
-			return nil, c.fail(ctx, fmt.Errorf("bulk operation %s not found: %v", id, err))
-		}
-		switch polled.Node.Status {
+		switch op.Status {
 		case BulkCompleted, BulkFailed, BulkCanceled, BulkExpired:
-			return polled.Node, nil
+			return op, nil
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return polled.Node, platform.Wrap(platform.KindUnavailable,
+			return op, platform.Wrap(platform.KindUnavailable,
 				"Shopify bulk operation on "+c.shop+" did not finish in time", err)
 		}
 		wait = min(wait*2, maxWait)
