@@ -311,6 +311,28 @@ func (s *Store) CurrentVersion(ctx context.Context, tenantID string, t mapping.O
 	return vs[0], nil
 }
 
+// VersionBySeq is version seq of an object in a shop (one strongly
+// consistent GetItem; NotFound when the object has no such version). An
+// S3-held body is not loaded: see VersionBody.
+func (s *Store) VersionBySeq(ctx context.Context, tenantID string, t mapping.ObjectType, shop, canonical string, seq int64) (Version, error) {
+	if err := validateObject(tenantID, t, shop, canonical); err != nil {
+		return Version{}, err
+	}
+	if seq < 1 || seq > maxSeq {
+		return Version{}, platform.E(platform.KindValidation, fmt.Sprintf("version must be between 1 and %d", int64(maxSeq)))
+	}
+	pk := ObjectPK(tenantID, string(t), shop, canonical)
+	var it versionItem
+	found, err := s.getItem(ctx, pk, VersionSK(seq), &it)
+	if err != nil {
+		return Version{}, fmt.Errorf("read version: %w", err)
+	}
+	if !found {
+		return Version{}, platform.E(platform.KindNotFound, fmt.Sprintf("version %d of the object not found in this shop", seq))
+	}
+	return it.version()
+}
+
 // ListVersions lists an object's versions newest first, at most limit
 // (1..100), after cursor (the NextCursor of the previous page, "" for the
 // first). next is "" on the last page.

@@ -373,3 +373,44 @@ func TestShopResolverWithCapture(t *testing.T) {
 }
 
 var _ capture.Resolver = (*store.ShopResolver)(nil)
+
+func TestVersionBySeq(t *testing.T) {
+	s := storetest.NewTable(t)
+	ctx := t.Context()
+	for i := 1; i <= 3; i++ {
+		if _, _, err := s.PutVersion(ctx, nil, mapTenant, productVersion(t, "bag", fmt.Sprintf(`{"title":"Bag %d"}`, i), fmt.Sprintf("sync-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := s.VersionBySeq(ctx, mapTenant, mapping.Product, shopSrc, "bag", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Seq != 2 || string(v.Body) != `{"title":"Bag 2"}` || v.SyncID != "sync-2" || v.Canonical != "bag" || v.Shop != shopSrc {
+		t.Errorf("version 2 = %+v", v)
+	}
+	for _, tt := range []struct {
+		name   string
+		tenant string
+		shop   string
+		canon  string
+		seq    int64
+		want   platform.Kind
+	}{
+		{"past the newest", mapTenant, shopSrc, "bag", 4, platform.KindNotFound},
+		{"another tenant", "other", shopSrc, "bag", 2, platform.KindNotFound},
+		{"another shop", mapTenant, shopProd, "bag", 2, platform.KindNotFound},
+		{"another object", mapTenant, shopSrc, "tote", 2, platform.KindNotFound},
+		{"zero", mapTenant, shopSrc, "bag", 0, platform.KindValidation},
+		{"negative", mapTenant, shopSrc, "bag", -1, platform.KindValidation},
+		{"too large", mapTenant, shopSrc, "bag", 1_000_000_000_000, platform.KindValidation},
+		{"bad canonical", mapTenant, shopSrc, "Not A Handle", 1, platform.KindValidation},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.VersionBySeq(ctx, tt.tenant, mapping.Product, tt.shop, tt.canon, tt.seq)
+			if platform.KindOf(err) != tt.want {
+				t.Errorf("err = %v, want kind %v", err, tt.want)
+			}
+		})
+	}
+}
