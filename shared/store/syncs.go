@@ -173,7 +173,10 @@ func syncFromItem(it syncItem) (fsync.Sync, error) {
 		ID: it.SyncID, TenantID: it.TenantID, Type: fsync.Type(it.SyncType), Status: fsync.Status(it.Status),
 		TriggeredBy: it.TriggeredBy, TriggeredAt: trig, StartedAt: started, CompletedAt: done, Error: it.Error,
 		Stats: fsync.Stats{
-			Processed: it.Processed, Created: it.Created, Updated: it.Updated, Warnings: it.Warnings, Errors: it.Errors,
+			// Created and updated are the sync's CREATE and UPDATE
+			// operations, counted in the transactions that record them,
+			// so they are exact however often a page is replayed.
+			Processed: it.Processed, Created: it.OpsCreate, Updated: it.OpsUpdate, Warnings: it.Warnings, Errors: it.Errors,
 		},
 		OperationsCount: it.OperationsCount, ReadFromStores: it.ReadFromStores,
 	}, nil

@@ -117,23 +117,7 @@ func (g *Group) client(ctx context.Context, domain string) (*shopify.Client, err
 // connect is a Shopify client for a shop of tenantID's group (the caller has
 // checked it is one) with Flux's access token for it.
 func (g *Group) connect(ctx context.Context, tenantID, domain string) (*shopify.Client, error) {
-	token, err := g.tokens.AccessToken(ctx, tenantID, domain)
-	switch {
-	case err == nil && token == "":
-		err = errors.New("empty access token")
-		fallthrough
-	case platform.KindOf(err) == platform.KindNotFound:
-		return nil, platform.Wrap(platform.KindUnavailable,
-			"store "+domain+" is not connected to Flux (no Shopify access token); install the app on it", notConnected{err})
-	case err != nil:
-		return nil, fmt.Errorf("access token of %s: %w", domain, err)
-	}
-	c, err := shopify.New(shopify.Session{ID: shopify.OfflineSessionID(domain), Shop: domain, AccessToken: token},
-		g.cfg.shopify(g.throttle))
-	if err != nil {
-		return nil, fmt.Errorf("shopify client for %s: %w", domain, err)
-	}
-	return c, nil
+	return Connector{Tokens: g.tokens, Config: g.cfg, Throttle: g.throttle}.Client(ctx, tenantID, domain)
 }
 
 func inGroup(sg config.StoreGroup, domain string) bool {
