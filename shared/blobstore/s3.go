@@ -20,6 +20,7 @@ import (
 type S3API interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, opts ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
 }
 
 // S3 stores blobs in one bucket.
@@ -58,4 +59,19 @@ func (b S3) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("read blob %s: %w", key, err)
 	}
 	return body, nil
+}
+
+// Has reports whether a blob exists at key (HeadObject: no body read), so
+// content-addressed writers can skip fetching what is already stored.
+func (b S3) Has(ctx context.Context, key string) (bool, error) {
+	_, err := b.Client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b.Bucket), Key: aws.String(key)})
+	if err == nil {
+		return true, nil
+	}
+	var nf *types.NotFound
+	var nsk *types.NoSuchKey
+	if errors.As(err, &nf) || errors.As(err, &nsk) {
+		return false, nil
+	}
+	return false, fmt.Errorf("head blob %s: %w", key, err)
 }

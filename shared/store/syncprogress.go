@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -261,4 +262,57 @@ func updateInput(u *types.Update) *dynamodb.UpdateItemInput {
 		ConditionExpression: u.ConditionExpression, ExpressionAttributeNames: u.ExpressionAttributeNames,
 		ExpressionAttributeValues: u.ExpressionAttributeValues,
 	}
+}
+
+// Watermarks: per (tenant, sync type, shop), when the last completed sync
+// that read the shop started. The next sync reads the shop incrementally
+// from there.
+//
+//	PK             SK                          item
+//	TENANT#<t>     SYNCMARK#<type>#<shop>      at
+const skSyncMark = "SYNCMARK#"
+
+// SyncMarkSK is the sort key of a shop's watermark for syncs of type t.
+func SyncMarkSK(t fsync.Type, shop string) string { return skSyncMark + string(t) + sep + shop }
+
+type syncMarkItem struct {
+	PK   string `dynamodbav:"PK"`
+	SK   string `dynamodbav:"SK"`
+	Type string `dynamodbav:"type"`
+	At   string `dynamodbav:"at"`
+}
+
+// SyncWatermark is when the last completed sync of type t that read shop
+// started (zero when none has).
+func (s *Store) SyncWatermark(ctx context.Context, tenantID string, t fsync.Type, shop string) (time.Time, error) {
+	var it syncMarkItem
+	found, err := s.getItem(ctx, TenantPK(tenantID), SyncMarkSK(t, shop), &it)
+	if err != nil || !found {
+		return time.Time{}, err
+	}
+	return parseTime(it.At)
+}
+
+// SetSyncWatermark moves shop's watermark for type t forward to at (never
+// back: a condition keeps the newest, since syncs of one type end in order
+// but a retried end may come late).
+func (s *Store) SetSyncWatermark(ctx context.Context, tenantID string, t fsync.Type, shop string, at time.Time) error {
+	av, err := marshal(syncMarkItem{PK: TenantPK(tenantID), SK: SyncMarkSK(t, shop), Type: "SYNCMARK", At: formatTime(at)})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.Table), Item: av,
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #at <= :at"),
+		ExpressionAttributeNames:  map[string]string{"#at": "at"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return nil // a newer watermark is kept
+	}
+	if err != nil {
+		return fmt.Errorf("set sync watermark: %w", err)
+	}
+	return nil
 }

@@ -36,3 +36,25 @@ func NewGroup(ctx context.Context, env *platform.Env, awsCfg aws.Config,
 	}
 	return stores.NewGroup(st, tokens, cfg, shopify.DefaultThrottle()), nil
 }
+
+// NewConnector builds the Shopify client source of a cold start from the
+// function's environment (as NewGroup): the one wiring of the sync and
+// events workers. It returns the store it reads tokens from too.
+func NewConnector(ctx context.Context, env *platform.Env, awsCfg aws.Config,
+	readSecret func(ctx context.Context, name string) (string, error), log *slog.Logger, userAgent string) (stores.Connector, *store.Store, error) {
+	table := env.String("TABLE_NAME")
+	cfg, err := stores.LoadConfig(env)
+	if err != nil {
+		return stores.Connector{}, nil, err
+	}
+	tc, err := LoadConfig(env)
+	if err != nil {
+		return stores.Connector{}, nil, err
+	}
+	st := store.New(dynamodb.NewFromConfig(awsCfg), table)
+	tokens, err := tc.Tokens(ctx, st, kms.NewFromConfig(awsCfg), readSecret, cfg, log)
+	if err != nil {
+		return stores.Connector{}, nil, err
+	}
+	return stores.Connector{Tokens: tokens, Config: cfg, Throttle: shopify.DefaultThrottle(), UserAgent: userAgent}, st, nil
+}
