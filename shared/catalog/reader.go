@@ -417,7 +417,7 @@ func (r *Reader) morePage(ctx context.Context, c connSpec, id, cursor string) ([
 	n := c.more()
 	q := fmt.Sprintf("query fluxMore($id: ID!, $after: String) { node(id: $id) { %s } }",
 		fmt.Sprintf(wrap, c.render(n, "$after")))
-	data, err := r.query(ctx, q, map[string]any{"id": id, "after": cursor}, 3+c.cost(n))
+	data, err := r.query(ctx, q, map[string]any{"id": id, "after": cursor}, c.overhead()+c.cost(n))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s of %s: %w", c.key, id, err)
 	}
@@ -465,8 +465,8 @@ func (r *Reader) get(ctx context.Context, t mapping.ObjectType, gid string) (Obj
 		_, id, _ := mapping.ParseGID(gid)
 		gid = fmt.Sprintf("gid://shopify/DiscountNode/%d", id)
 	}
-	q := fmt.Sprintf("query fluxGet($id: ID!) { node(id: $id) { ... on %s { %s } } }", s.gqlType, s.nodeSel())
-	data, err := r.query(ctx, q, map[string]any{"id": gid}, 1+s.nodeCost())
+	q := fmt.Sprintf("query fluxGet($id: ID!) { node(id: $id) { %s } }", s.getSel())
+	data, err := r.query(ctx, q, map[string]any{"id": gid}, s.nodeCost())
 	if err != nil {
 		return Object{}, err
 	}

@@ -19,6 +19,9 @@ type spec struct {
 	root string
 	// gqlType is the GraphQL type a node(id:) fragment names (Product).
 	gqlType string
+	// get, when set, is the selection inside node(id:) (default "... on
+	// <gqlType> { node }").
+	get string
 	// node is the selection of one object. {key} placeholders mark where a
 	// nested connection goes; connections without one are appended.
 	node string
@@ -58,6 +61,8 @@ type connSpec struct {
 	owner string
 	path  []string
 	wrap  string
+	// wrapCost is the cost of node(id:) and the objects wrap adds (0: 1).
+	wrapCost int
 	// res are the GID resources of the elements (bulk reassembly).
 	res []string
 }
@@ -78,9 +83,10 @@ func (c connSpec) nodeCost() int {
 
 func (c connSpec) cost(first int) int { return 2 + first*c.nodeCost() }
 
-// more is the page size of a follow-up query (node(id:) plus wrappers cost
-// at most 3).
-func (c connSpec) more() int { return min(maxPage, (maxCost-3-2)/c.nodeCost()) }
+func (c connSpec) overhead() int { return max(1, c.wrapCost) }
+
+// more is the page size of a follow-up query.
+func (c connSpec) more() int { return min(maxPage, (maxCost-c.overhead()-2)/c.nodeCost()) }
 
 func (c connSpec) pathKeys() []string {
 	if len(c.path) > 0 {
@@ -130,6 +136,14 @@ func fill(sel string, conns []connSpec, bulk bool) string {
 
 func (s *spec) nodeSel() string     { return fill(s.node, s.conns, false) }
 func (s *spec) bulkNodeSel() string { return fill(s.node, s.conns, true) }
+
+// getSel is the selection inside node(id:).
+func (s *spec) getSel() string {
+	if s.get != "" {
+		return fill(s.get, s.conns, false)
+	}
+	return "... on " + s.gqlType + " { " + s.nodeSel() + " }"
+}
 func (s *spec) nodeCost() int {
 	n := 1 + s.base
 	for _, c := range s.conns {
@@ -158,11 +172,16 @@ const (
 	getsSel    = "customerGets { value { __typename ... on DiscountPercentage { percentage } ... on DiscountAmount { amount { amount currencyCode } appliesOnEachItem } } }"
 	discCommon = "title summary status startsAt endsAt asyncUsageCount createdAt updatedAt " + combines
 	menuItem   = "id title type url resourceId tags"
+
+	fileCommon  = "__typename id alt fileStatus createdAt updatedAt"
+	fileImage   = "mimeType image { " + imageSel + " } originalSource { fileSize url }"
+	fileGeneric = "url mimeType originalFileSize"
 )
 
 var codesConn = connSpec{
 	key: "codes", node: "id code", first: 5, owner: "DiscountNode", path: []string{"discount", "codes"},
-	wrap: "... on DiscountNode { discount { ... on DiscountCodeBasic { %[1]s } ... on DiscountCodeFreeShipping { %[1]s } } }",
+	wrap:     "... on DiscountNode { discount { ... on DiscountCodeBasic { %[1]s } ... on DiscountCodeFreeShipping { %[1]s } } }",
+	wrapCost: 2,
 }
 
 var specs = map[mapping.ObjectType]*spec{
@@ -288,9 +307,10 @@ var specs = map[mapping.ObjectType]*spec{
 	},
 	mapping.File: {
 		root: "files", gqlType: "File", search: true, bulk: true,
-		node: "__typename id alt fileStatus createdAt updatedAt " +
-			"... on MediaImage { mimeType image { " + imageSel + " } originalSource { fileSize url } } " +
-			"... on GenericFile { url mimeType originalFileSize }",
+		node: fileCommon + " ... on MediaImage { " + fileImage + " } ... on GenericFile { " + fileGeneric + " }",
+		// One fragment per concrete type: the emulator cannot nest a
+		// concrete fragment in an interface fragment under node(id:).
+		get:     "... on MediaImage { " + fileCommon + " " + fileImage + " } ... on GenericFile { " + fileCommon + " " + fileGeneric + " }",
 		base:    2,
 		fields:  func(n map[string]any) mapping.Fields { return mapping.Fields{Filename: fileName(n)} },
 		updated: func(n map[string]any) string { return str(n, "updatedAt") },
