@@ -37,10 +37,14 @@ func ParseEnvelope(body string) (webhooks.Envelope, error) {
 	if strings.TrimSpace(e.WebhookID) == "" || len(e.WebhookID) > 256 {
 		return bad("webhook id missing")
 	}
-	if e.TriggeredAt.IsZero() {
-		return bad("triggeredAt missing")
+	// Shopify's times are recent; the bounds keep day arithmetic and
+	// re-encoding (years 0-9999 only) safe.
+	if e.TriggeredAt = e.TriggeredAt.UTC(); e.TriggeredAt.Year() < 2000 || e.TriggeredAt.Year() > 9000 {
+		return bad("triggeredAt missing or out of range")
 	}
-	e.TriggeredAt = e.TriggeredAt.UTC()
+	if y := e.ReceivedAt.UTC().Year(); !e.ReceivedAt.IsZero() && (y < 2000 || y > 9000) {
+		return bad("receivedAt out of range")
+	}
 	if !e.PayloadTruncated && len(e.Payload) > 0 && !json.Valid(e.Payload) {
 		return bad("payload is not JSON")
 	}
