@@ -1,0 +1,37 @@
+// Command rest-object-diff answers GET /api/object-diff: the field-level diff
+// between two versions of one object, or between its current versions in
+// two shops (shared/objects; bodies over the inline limit from S3).
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/flux-platform/flux/shared/objects"
+	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/platform/awsenv"
+)
+
+func main() {
+	ctx := context.Background()
+	log := platform.NewLogger(os.Stdout)
+	slog.SetDefault(log)
+	h, err := build(ctx, log)
+	if err != nil {
+		log.Error("rest-object-diff init failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(platform.APIGatewayHandler(h))
+}
+
+func build(ctx context.Context, log *slog.Logger) (http.Handler, error) {
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return objects.NewDiffFromEnv(platform.NewEnv(), cfg, log)
+}
