@@ -14,6 +14,8 @@ FUNCTIONS := \
 	OauthCallbackFunction:oauth-callback \
 	RestHealthFunction:rest-health \
 	RestRateLimitsFunction:rest-rate-limits \
+	RestObjectHistoryFunction:rest-object-history \
+	RestObjectDiffFunction:rest-object-diff \
 	RestHeartbeatFunction:rest-heartbeat \
 	WebhookShopifyFunction:webhook-shopify
 
@@ -95,6 +97,10 @@ build-OauthCallbackFunction: $(BUILD_DIR)/oauth-callback/bootstrap      # functi
 build-RestHealthFunction: $(BUILD_DIR)/rest-health/bootstrap            # functions/rest-health
 	$(sam-artifact)
 build-RestRateLimitsFunction: $(BUILD_DIR)/rest-rate-limits/bootstrap   # functions/rest-rate-limits
+	$(sam-artifact)
+build-RestObjectHistoryFunction: $(BUILD_DIR)/rest-object-history/bootstrap # functions/rest-object-history
+	$(sam-artifact)
+build-RestObjectDiffFunction: $(BUILD_DIR)/rest-object-diff/bootstrap    # functions/rest-object-diff
 	$(sam-artifact)
 build-RestHeartbeatFunction: $(BUILD_DIR)/rest-heartbeat/bootstrap      # functions/rest-heartbeat
 	$(sam-artifact)

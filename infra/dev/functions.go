@@ -24,6 +24,7 @@ import (
 	"github.com/flux-platform/flux/shared/health/heartbeat"
 	"github.com/flux-platform/flux/shared/install"
 	"github.com/flux-platform/flux/shared/mapping/mappinggroup"
+	"github.com/flux-platform/flux/shared/objects"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
@@ -35,18 +36,20 @@ import (
 // Functions is the registry of the real functions.
 func Functions() Registry {
 	return Registry{
-		"AuthorizerFunction":      buildAuthorizer,
-		"GraphqlFunction":         buildGraphql,
-		"GraphqlConfigFunction":   buildGraphqlConfig,
-		"GraphqlStoresFunction":   buildGraphqlStores,
-		"GraphqlMappingsFunction": buildGraphqlMappings,
-		"GraphqlSyncFunction":     buildGraphqlSync,
-		"RestHealthFunction":      buildRestHealth,
-		"RestRateLimitsFunction":  buildRestRateLimits,
-		"OauthInstallFunction":    buildOauthInstall,
-		"OauthCallbackFunction":   buildOauthCallback,
-		"RestHeartbeatFunction":   buildRestHeartbeat,
-		"WebhookShopifyFunction":  buildWebhookShopify,
+		"AuthorizerFunction":        buildAuthorizer,
+		"GraphqlFunction":           buildGraphql,
+		"GraphqlConfigFunction":     buildGraphqlConfig,
+		"GraphqlStoresFunction":     buildGraphqlStores,
+		"GraphqlMappingsFunction":   buildGraphqlMappings,
+		"GraphqlSyncFunction":       buildGraphqlSync,
+		"RestHealthFunction":        buildRestHealth,
+		"RestRateLimitsFunction":    buildRestRateLimits,
+		"RestObjectHistoryFunction": buildRestObjectHistory,
+		"RestObjectDiffFunction":    buildRestObjectDiff,
+		"OauthInstallFunction":      buildOauthInstall,
+		"OauthCallbackFunction":     buildOauthCallback,
+		"RestHeartbeatFunction":     buildRestHeartbeat,
+		"WebhookShopifyFunction":    buildWebhookShopify,
 	}
 }
 
@@ -130,6 +133,24 @@ func buildRestRateLimits(ctx context.Context, d Deps) (Handler, error) {
 		return nil, err
 	}
 	return APIHandler(platform.APIGatewayHandler(stores.NewRateLimitsHandler(d.Log, g))), nil
+}
+
+// functions/rest-object-history.
+func buildRestObjectHistory(_ context.Context, d Deps) (Handler, error) {
+	h, err := objects.NewHistoryFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/rest-object-diff: large bodies from the stack's bucket (moto).
+func buildRestObjectDiff(_ context.Context, d Deps) (Handler, error) {
+	h, err := objects.NewDiffFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
 }
 
 // storesGroup is what functions/graphql-stores and functions/rest-rate-limits

@@ -156,18 +156,20 @@ func TestGlobals(t *testing.T) {
 // actionsByFunction is the exact IAM surface of each function: a change
 // here is a security review.
 var actionsByFunction = map[string][]string{
-	"AuthorizerFunction":      {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
-	"GraphqlFunction":         {"lambda:InvokeFunction"},
-	"GraphqlConfigFunction":   {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-	"GraphqlMappingsFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-	"GraphqlSyncFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"},
-	"GraphqlStoresFunction":   {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
-	"OauthInstallFunction":    {"dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
-	"OauthCallbackFunction":   {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "kms:GenerateDataKey", "ssm:GetParameter"},
-	"RestHealthFunction":      {"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "s3:ListBucket", "sqs:GetQueueAttributes", "ssm:GetParameter"},
-	"RestRateLimitsFunction":  {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
-	"RestHeartbeatFunction":   nil,
-	"WebhookShopifyFunction":  {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
+	"AuthorizerFunction":        {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
+	"GraphqlFunction":           {"lambda:InvokeFunction"},
+	"GraphqlConfigFunction":     {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlMappingsFunction":   {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlSyncFunction":       {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"},
+	"GraphqlStoresFunction":     {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
+	"OauthInstallFunction":      {"dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
+	"OauthCallbackFunction":     {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "kms:GenerateDataKey", "ssm:GetParameter"},
+	"RestHealthFunction":        {"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "s3:ListBucket", "sqs:GetQueueAttributes", "ssm:GetParameter"},
+	"RestRateLimitsFunction":    {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
+	"RestObjectHistoryFunction": {"dynamodb:Query"},
+	"RestObjectDiffFunction":    {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"},
+	"RestHeartbeatFunction":     nil,
+	"WebhookShopifyFunction":    {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
 }
 
 // Every function states its own inline policy: no managed policies, no SAM
@@ -457,7 +459,9 @@ func TestPublicRoutes(t *testing.T) {
 	}
 	// Routes that must exist behind the authorizer: per-tenant store
 	// health is the tenant's data, apart from the public /api/health.
-	authenticated := map[string]bool{"GET /api/health/stores": false}
+	authenticated := map[string]bool{"GET /api/health/stores": false,
+		// Versions are the tenant's data.
+		"GET /api/object-history": false, "GET /api/object-diff": false}
 	defer func() {
 		for route, seen := range authenticated {
 			if !seen {
