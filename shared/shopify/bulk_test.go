@@ -201,3 +201,46 @@ func TestRunBulkQueryLongLines(t *testing.T) {
 		t.Errorf("a line over MaxLineBytes: %v", err)
 	}
 }
+
+// The pieces a resuming caller uses: start, one poll at a time, stream.
+func TestBulkPieces(t *testing.T) {
+	s := &bulkServer{t: t, runBody: string(testdata(t, "bulk_run_response.json")), pollsBeforeDone: 1,
+		finalStatus: BulkCompleted, jsonl: string(testdata(t, "bulk_result.jsonl"))}
+	c := newTestClient(t, s, Config{})
+	s.url = c.baseURL
+	ctx := context.Background()
+	op, err := c.StartBulkQuery(ctx, "{ products { edges { node { id } } } }", &BulkOptions{GroupObjects: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.ID != "gid://shopify/BulkOperation/720918" || s.polls != 0 {
+		t.Fatalf("started %+v after %d polls", op, s.polls)
+	}
+	var statuses []string
+	for range 2 {
+		st, err := c.BulkOperationState(ctx, op.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses = append(statuses, st.Status)
+		op = st
+	}
+	if diff := cmp.Diff([]string{BulkRunning, BulkCompleted}, statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	n := 0
+	if err := c.StreamBulkResult(ctx, op.URL, 0, func(BulkLine) error { n++; return nil }); err != nil || n != 5 {
+		t.Errorf("stream: %v, %d lines", err, n)
+	}
+}
+
+func TestBulkOperationStateUnknown(t *testing.T) {
+	srv := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"data":{"node":null},"extensions":{"cost":{"requestedQueryCost":1,"actualQueryCost":1,"throttleStatus":{"maximumAvailable":2000.0,"currentlyAvailable":1999,"restoreRate":100.0}}}}`)
+	}), Config{})
+	_, err := srv.BulkOperationState(context.Background(), "gid://shopify/BulkOperation/1", nil)
+	if platform.KindOf(err) != platform.KindNotFound {
+		t.Errorf("err = %v, want NotFound", err)
+	}
+}
