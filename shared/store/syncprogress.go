@@ -121,6 +121,17 @@ func (s *Store) statsUpdate(tenantID, syncID string, d fsync.Stats, running bool
 // replays a page after a crash, or a redelivered webhook, records each
 // operation once.
 func (s *Store) RecordOperations(ctx context.Context, tenantID, syncID string, ops []fsync.Operation) error {
+	// One id twice in the list is one operation (a transaction may not
+	// write one item twice, nor BatchGetItem read one key twice).
+	seen := make(map[string]bool, len(ops))
+	uniq := make([]fsync.Operation, 0, len(ops))
+	for _, op := range ops {
+		if k := SyncOpSK(op.Type, op.ID); !seen[k] {
+			seen[k] = true
+			uniq = append(uniq, op)
+		}
+	}
+	ops = uniq
 	for len(ops) > 0 {
 		n := min(len(ops), maxOpsPerTransaction)
 		if err := s.recordOps(ctx, tenantID, syncID, ops[:n]); err != nil {
@@ -132,8 +143,9 @@ func (s *Store) RecordOperations(ctx context.Context, tenantID, syncID string, o
 }
 
 func (s *Store) recordOps(ctx context.Context, tenantID, syncID string, ops []fsync.Operation) error {
+	var err error
 	for range 3 {
-		err := s.appendOps(ctx, tenantID, syncID, ops)
+		err = s.appendOps(ctx, tenantID, syncID, ops)
 		if platform.KindOf(err) != platform.KindConflict {
 			return err
 		}
@@ -142,9 +154,9 @@ func (s *Store) recordOps(ctx context.Context, tenantID, syncID string, ops []fs
 		for i, op := range ops {
 			keys[i] = key(SyncOpsPK(tenantID, syncID), SyncOpSK(op.Type, op.ID))
 		}
-		have, err := s.batchGet(ctx, keys)
-		if err != nil {
-			return fmt.Errorf("record operations: %w", err)
+		have, gerr := s.batchGet(ctx, keys)
+		if gerr != nil {
+			return fmt.Errorf("record operations: %w", gerr)
 		}
 		recorded := make(map[string]bool, len(have))
 		for _, it := range have {
@@ -161,12 +173,12 @@ func (s *Store) recordOps(ctx context.Context, tenantID, syncID string, ops []fs
 		if len(rest) == 0 {
 			return nil
 		}
-		if len(rest) == len(ops) {
-			return err // a conflict that is not a duplicate: do not loop
-		}
+		// Some were new: record the rest. None was (the transaction lost
+		// to concurrent writers of the sync item): try again, a bounded
+		// number of times, then report the conflict.
 		ops = rest
 	}
-	return platform.E(platform.KindConflict, "operations recorded concurrently, try again")
+	return err
 }
 
 // EndSync ends the RUNNING sync syncID of type t (COMPLETED or FAILED, with
@@ -177,13 +189,30 @@ func (s *Store) EndSync(ctx context.Context, tenantID string, t fsync.Type, sync
 	if st != fsync.Completed && st != fsync.Failed {
 		return nil, platform.E(platform.KindValidation, "a running sync ends COMPLETED or FAILED")
 	}
+	var err error
+	for range startAttempts {
+		var promoted *fsync.Sync
+		var again bool
+		promoted, again, err = s.endSync(ctx, tenantID, t, syncID, st, errMsg, at)
+		if !again {
+			return promoted, err
+		}
+		// The slot changed between the read and the transaction (a sync
+		// was queued meanwhile): read it again.
+	}
+	return nil, err
+}
+
+// endSync is one round of EndSync; again is true when the slot changed
+// after it was read.
+func (s *Store) endSync(ctx context.Context, tenantID string, t fsync.Type, syncID string, st fsync.Status, errMsg string, at time.Time) (_ *fsync.Sync, again bool, _ error) {
 	pk := TenantPK(tenantID)
 	var slot syncSlotItem
 	if _, err := s.getItem(ctx, pk, SyncSlotSK(t), &slot); err != nil {
-		return nil, fmt.Errorf("end sync: read slot: %w", err)
+		return nil, false, fmt.Errorf("end sync: read slot: %w", err)
 	}
 	if slot.Running != syncID {
-		return nil, platform.E(platform.KindConflict, "sync "+syncID+" is not the running sync")
+		return nil, false, platform.E(platform.KindConflict, "sync "+syncID+" is not the running sync")
 	}
 	vals := map[string]types.AttributeValue{
 		":id": str(syncID), ":st": str(string(st)), ":running": str(string(fsync.Running)),
@@ -231,20 +260,25 @@ func (s *Store) EndSync(ctx context.Context, tenantID string, t fsync.Type, sync
 	}
 	items = append(items, s.counterUpdate(tenantID, nonZero(delta)))
 	err := s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 &&
+		aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+		again = true // the slot is not as read; the next round tells why
+	}
 	if err = classify("end sync", err,
 		platform.E(platform.KindConflict, "sync slot changed"),
 		platform.E(platform.KindConflict, "sync "+syncID+" is not running"),
 		platform.E(platform.KindConflict, "queued sync is not queued")); err != nil {
-		return nil, err
+		return nil, again, err
 	}
 	if promoted != nil {
 		sy, err := s.GetSync(ctx, tenantID, promoted.ID)
 		if err != nil {
-			return nil, fmt.Errorf("end sync: promoted sync: %w", err)
+			return nil, false, fmt.Errorf("end sync: promoted sync: %w", err)
 		}
 		promoted = &sy
 	}
-	return promoted, nil
+	return promoted, false, nil
 }
 
 func nonZero(d map[string]int64) map[string]int64 {
