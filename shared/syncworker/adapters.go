@@ -2,12 +2,7 @@ package syncworker
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/mapping"
@@ -76,31 +71,4 @@ func (r shopReader) Exists(ctx context.Context, _ mapping.ObjectType, gids []str
 		out[gids[i]] = n != nil && n.ID != ""
 	}
 	return out, nil
-}
-
-// SQSAPI is the part of the SQS client the queue uses.
-type SQSAPI interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
-
-// SQSQueue sends worker messages to SyncQueue.
-type SQSQueue struct {
-	Client SQSAPI
-	URL    string
-}
-
-// Send sends m after delay (at most SQS's 15 minutes).
-func (q SQSQueue) Send(ctx context.Context, m Message, delay time.Duration) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	secs := int32(min(delay, 15*time.Minute) / time.Second)
-	_, err = q.Client.SendMessage(ctx, &sqs.SendMessageInput{
-		QueueUrl: aws.String(q.URL), MessageBody: aws.String(string(b)), DelaySeconds: secs,
-	})
-	if err != nil {
-		return fmt.Errorf("send sync message %s: %w", m.SyncID, err)
-	}
-	return nil
 }

@@ -82,7 +82,7 @@ func (r *run) save(ctx context.Context) error {
 
 func (r *run) continueLater(ctx context.Context) error {
 	m := Message{TenantID: r.sy.TenantID, SyncID: r.sy.ID, Type: r.sy.Type}
-	if err := r.w.Queue.Send(ctx, m, r.wait); err != nil {
+	if err := r.w.Queue.SendAfter(ctx, m, r.wait); err != nil {
 		return fmt.Errorf("continuation: %w", err)
 	}
 	r.w.Log.InfoContext(ctx, "sync continues in another run", "sync", r.sy.ID, "shop", r.pos.Shop, "step", r.pos.Step, "phase", r.pos.Phase)

@@ -13,6 +13,7 @@ import (
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
+	"github.com/flux-platform/flux/shared/sync/syncqueue"
 )
 
 // NewFromEnv builds the worker of a cold start from the function's
@@ -41,7 +42,7 @@ func NewFromEnv(ctx context.Context, env *platform.Env, awsCfg aws.Config,
 			return ingest.New(st, blobs, tenantID, shop, syncID)
 		},
 		Blobs:   blobs,
-		Queue:   SQSQueue{Client: sqs.NewFromConfig(awsCfg), URL: queueURL},
+		Queue:   syncqueue.SQSQueue{Client: sqs.NewFromConfig(awsCfg), URL: queueURL},
 		Log:     log,
 		Options: Options{CrashAfterUnits: crash, Margin: time.Duration(margin) * time.Second},
 	}, nil

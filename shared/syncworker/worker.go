@@ -38,11 +38,7 @@ import (
 const ReconcileTrigger = "reconciliation"
 
 // Message is the SyncQueue message: which sync to run (or continue).
-type Message struct {
-	TenantID string     `json:"tenantId"`
-	SyncID   string     `json:"syncId"`
-	Type     fsync.Type `json:"type"`
-}
+type Message = fsync.Message
 
 // Store is what the worker needs of Flux's table.
 type Store interface {
@@ -93,9 +89,10 @@ type Blobs interface {
 	Has(ctx context.Context, key string) (bool, error)
 }
 
-// Queue sends SyncQueue messages (continuations, promoted syncs).
+// Queue sends SyncQueue messages (continuations, promoted syncs):
+// syncqueue.SQSQueue.
 type Queue interface {
-	Send(ctx context.Context, m Message, delay time.Duration) error
+	SendAfter(ctx context.Context, m Message, delay time.Duration) error
 }
 
 // Options tune the worker.
@@ -218,7 +215,7 @@ func (w *Worker) kickRunning(ctx context.Context, tenantID string, t fsync.Type)
 	if err != nil || cp.Version > 0 {
 		return err
 	}
-	return w.Queue.Send(ctx, Message{TenantID: tenantID, SyncID: running.ID, Type: t}, 0)
+	return w.Queue.SendAfter(ctx, Message{TenantID: tenantID, SyncID: running.ID, Type: t}, 0)
 }
 
 // Fail ends a running sync as FAILED with a message safe for clients (the
@@ -249,7 +246,7 @@ func (w *Worker) start(ctx context.Context, promoted *fsync.Sync) error {
 	if promoted == nil {
 		return nil
 	}
-	if err := w.Queue.Send(ctx, Message{TenantID: promoted.TenantID, SyncID: promoted.ID, Type: promoted.Type}, 0); err != nil {
+	if err := w.Queue.SendAfter(ctx, Message{TenantID: promoted.TenantID, SyncID: promoted.ID, Type: promoted.Type}, 0); err != nil {
 		return fmt.Errorf("start queued sync %s: %w", promoted.ID, err)
 	}
 	return nil

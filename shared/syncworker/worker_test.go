@@ -63,7 +63,7 @@ type memQueue struct {
 	msgs []Message
 }
 
-func (q *memQueue) Send(_ context.Context, m Message, _ time.Duration) error {
+func (q *memQueue) SendAfter(_ context.Context, m Message, _ time.Duration) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.msgs = append(q.msgs, m)
@@ -155,7 +155,7 @@ func (f *fixture) start(t *testing.T, typ fsync.Type, by string) fsync.Sync {
 		t.Fatal(err)
 	}
 	if sy.Status == fsync.Running {
-		f.q.Send(t.Context(), Message{TenantID: f.tenant, SyncID: sy.ID, Type: typ}, 0)
+		f.q.SendAfter(t.Context(), Message{TenantID: f.tenant, SyncID: sy.ID, Type: typ}, 0)
 	}
 	return sy
 }
@@ -171,7 +171,7 @@ func (f *fixture) drain(t *testing.T) (runs, failures int) {
 		}
 		if err := f.w.Run(t.Context(), m); err != nil {
 			failures++
-			f.q.Send(t.Context(), m, 0)
+			f.q.SendAfter(t.Context(), m, 0)
 		}
 	}
 	t.Fatal("sync did not end within 500 runs")

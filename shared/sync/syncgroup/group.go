@@ -12,15 +12,10 @@ package syncgroup
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/oklog/ulid/v2"
 
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
@@ -28,6 +23,7 @@ import (
 	"github.com/flux-platform/flux/shared/rpc"
 	"github.com/flux-platform/flux/shared/store"
 	fsync "github.com/flux-platform/flux/shared/sync"
+	"github.com/flux-platform/flux/shared/sync/syncqueue"
 )
 
 // GroupName is the name of this resolver group on the rpc contract.
@@ -70,11 +66,7 @@ type Queue interface {
 }
 
 // Message is the SyncQueue message body.
-type Message struct {
-	TenantID string `json:"tenantId"`
-	SyncID   string `json:"syncId"`
-	Type     string `json:"type"`
-}
+type Message = fsync.Message
 
 // Stats is the wire shape of SyncStats.
 type Stats struct {
@@ -198,7 +190,7 @@ func New(o Options) *rpc.Group {
 		g.Now = time.Now
 	}
 	if g.NewID == nil {
-		g.NewID = func() string { return "sync_" + strings.ToLower(ulid.Make().String()) }
+		g.NewID = fsync.NewID
 	}
 	return &rpc.Group{
 		Name: GroupName,
@@ -298,11 +290,8 @@ func (g *group) startSync(ctx context.Context, args StartSyncArgs) (StartSyncRes
 	for _, s := range sg.Stores {
 		cfg.Stores = append(cfg.Stores, StoreRef{Domain: s.Domain, Classification: string(s.Classification)})
 	}
-	now := g.Now().UTC()
-	sy, created, err := g.Store.CreateSync(ctx, fsync.Sync{
-		ID: g.NewID(), TenantID: caller.TenantID, Type: t, TriggeredBy: triggeredBy, TriggeredAt: now,
-		ReadFromStores: cfg.ReadFromStores,
-	})
+	starter := fsync.Starter{Store: g.Store, Send: g.Queue.Send, Now: g.Now, NewID: g.NewID}
+	sy, created, err := starter.Start(ctx, caller.TenantID, sg, t, triggeredBy)
 	if err != nil {
 		return StartSyncResult{}, err
 	}
@@ -316,21 +305,9 @@ func (g *group) startSync(ctx context.Context, args StartSyncArgs) (StartSyncRes
 	case sy.Status == fsync.Queued:
 		res.Message = fmt.Sprintf("A %s sync is running; this sync is queued and starts when it ends.", t)
 	default:
-		if err := g.Queue.Send(ctx, Message{TenantID: caller.TenantID, SyncID: sy.ID, Type: string(t)}); err != nil {
-			// Nobody will run it: end it FAILED so the slot is free again.
-			ferr := g.Store.FinishSync(ctx, caller.TenantID, t, sy.ID, fsync.Failed, "could not be queued for the worker", g.Now())
-			return StartSyncResult{}, fmt.Errorf("enqueue sync %s: %w", sy.ID, errorsJoin(err, ferr))
-		}
 		res.Message = fmt.Sprintf("%s sync started.", t)
 	}
 	return res, nil
-}
-
-func errorsJoin(err, ferr error) error {
-	if ferr == nil {
-		return err
-	}
-	return fmt.Errorf("%w (and marking it failed: %v)", err, ferr)
 }
 
 func (g *group) syncStatus(ctx context.Context, args SyncStatusArgs) (SyncStatusResult, error) {
@@ -439,25 +416,5 @@ func (g *group) syncOperations(ctx context.Context, args SyncOperationsArgs) (Sy
 	return out, nil
 }
 
-// SQSQueue sends Messages to one SQS queue.
-type SQSQueue struct {
-	Client SQSClient
-	URL    string
-}
-
-// SQSClient is the part of *sqs.Client the queue uses.
-type SQSClient interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
-
-// Send sends m as JSON.
-func (q SQSQueue) Send(ctx context.Context, m Message) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("marshal sync message: %w", err)
-	}
-	if _, err := q.Client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(q.URL), MessageBody: aws.String(string(b))}); err != nil {
-		return fmt.Errorf("send sync message: %w", err)
-	}
-	return nil
-}
+// SQSQueue sends Messages to SyncQueue.
+type SQSQueue = syncqueue.SQSQueue
