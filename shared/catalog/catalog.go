@@ -5,6 +5,14 @@
 // detection). It decides what is read (every content field a release needs)
 // and how (page sizes within Shopify's cost limit); normalising what it
 // returns is shared/capture's job.
+//
+// Reader.List / Get / IDs read page by page (queries sized to stay within
+// Shopify's 1000-point cost limit; nested connections completed with
+// node(id:) follow-ups, never truncated). Reader.StartBulk / BulkState /
+// StreamBulk read a whole type by bulk operation across Lambda runs
+// (PRODUCT, COLLECTION, PAGE, BLOG, ARTICLE, FILE; ErrBulkUnsupported
+// otherwise). Reader.ThemeFileBodies reads theme file bodies. Errors are
+// platform errors wrapped with the type and shop.
 package catalog
 
 import (
