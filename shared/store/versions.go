@@ -374,8 +374,11 @@ func (s *Store) ListVersions(ctx context.Context, tenantID string, t mapping.Obj
 		}
 		vs = append(vs, v)
 	}
+	// A page can also end early at DynamoDB's 1 MB per Query (up to ~10
+	// versions with inline bodies near the limit): LastEvaluatedKey then
+	// says there is more, and the cursor continues after the last listed.
 	next := ""
-	if len(vs) == limit && vs[len(vs)-1].Seq > 1 {
+	if (len(vs) == limit || len(out.LastEvaluatedKey) > 0) && len(vs) > 0 && vs[len(vs)-1].Seq > 1 {
 		next = strconv.FormatInt(vs[len(vs)-1].Seq, 10)
 	}
 	return vs, next, nil

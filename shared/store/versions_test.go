@@ -414,3 +414,35 @@ func TestVersionBySeq(t *testing.T) {
 		})
 	}
 }
+
+// A history page that DynamoDB cuts at 1 MB (large inline bodies) still has
+// a cursor, so paging reaches the first version.
+func TestListVersionsPageCutAt1MB(t *testing.T) {
+	s := storetest.NewTable(t)
+	ctx := t.Context()
+	pad := strings.Repeat("x", 95*1024)
+	const n = 14
+	for i := 1; i <= n; i++ {
+		if _, _, err := s.PutVersion(ctx, nil, mapTenant, productVersion(t, "big", fmt.Sprintf(`{"title":"%d","pad":"%s"}`, i, pad), "s")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seqs []int64
+	pages, cursor := 0, ""
+	for ; pages < 10; pages++ {
+		vs, next, err := s.ListVersions(ctx, mapTenant, mapping.Product, shopSrc, "big", 100, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			seqs = append(seqs, v.Seq)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seqs) != n || seqs[0] != n || seqs[n-1] != 1 || pages < 1 {
+		t.Errorf("listed %v in %d pages", seqs, pages+1)
+	}
+}
