@@ -1,13 +1,20 @@
 package events
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/flux-platform/flux/shared/blobstore"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/shopify"
+	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/store"
+	"github.com/flux-platform/flux/shared/stores/storestokens"
 )
 
 // DefaultReserve is the time kept back before the invocation's deadline:
@@ -28,4 +35,21 @@ func New(st *store.Store, blobs store.Blobs, clients Clients, log *slog.Logger) 
 		Log:     log,
 		Reserve: DefaultReserve,
 	}
+}
+
+// NewFromEnv builds the worker of a cold start from the function's
+// environment: TABLE_NAME, BUCKET_NAME (version bodies) and the Shopify and
+// token settings of storestokens.NewConnector. The one wiring of
+// functions/worker-events and the local stack.
+func NewFromEnv(ctx context.Context, env *platform.Env, awsCfg aws.Config,
+	readSecret func(ctx context.Context, name string) (string, error), log *slog.Logger) (*Handler, error) {
+	bucket := env.String("BUCKET_NAME")
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	conn, st, err := storestokens.NewConnector(ctx, env, awsCfg, readSecret, log, "flux-events")
+	if err != nil {
+		return nil, err
+	}
+	return New(st, blobstore.S3{Client: s3.NewFromConfig(awsCfg), Bucket: bucket}, conn, log), nil
 }

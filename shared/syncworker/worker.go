@@ -31,11 +31,12 @@ import (
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/store"
 	fsync "github.com/flux-platform/flux/shared/sync"
+	"github.com/flux-platform/flux/shared/sync/reconcile"
 )
 
 // ReconcileTrigger is the triggeredBy of the daily reconciliation: its
 // reads are full, never incremental.
-const ReconcileTrigger = "reconciliation"
+const ReconcileTrigger = reconcile.Trigger
 
 // Message is the SyncQueue message: which sync to run (or continue).
 type Message = fsync.Message
