@@ -11,8 +11,8 @@ import (
 	"github.com/flux-platform/flux/shared/blobstore"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/ingest"
-	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
 )
