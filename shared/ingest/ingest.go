@@ -11,7 +11,9 @@
 // finds the version already current and written by this sync, and returns
 // the same operation again; recording it twice is a no-op
 // (store.RecordOperations). Under another sync, unchanged content returns no
-// operation.
+// operation. The DELETE of a deletion or of a handle change is recorded by
+// the Capturer itself before the mapping changes (a replay could not find
+// it afterwards), so the sync must exist.
 package ingest
 
 import (
@@ -98,54 +100,98 @@ func (c *Capturer) Capture(ctx context.Context, obj catalog.Object, sourceAt tim
 // then each object's canonical form and, when its hash changed, a new
 // version. sourceAt[i] (optional) is when Shopify last changed objs[i];
 // zero means the object's UpdatedAt. Every object must have a canonical.
+//
+// An object whose handle changed (its gid was mapped to another canonical)
+// leaves its old canonical deleted: a tombstone and a DELETE operation,
+// written and recorded before the mapping is re-pointed, since once it is,
+// a replay of the page can no longer tell which canonical was left. An old
+// canonical that another object of the page takes is not deleted: that
+// object's capture is its next version.
 func (c *Capturer) CapturePage(ctx context.Context, objs []catalog.Object, sourceAt []time.Time) ([]Result, error) {
 	out := make([]Result, len(objs))
 	if len(objs) == 0 {
 		return out, nil
 	}
-	moved, err := c.ensureMappings(ctx, objs)
+	at := make([]time.Time, len(objs))
+	for i, obj := range objs {
+		at[i] = obj.UpdatedAt
+		if i < len(sourceAt) && !sourceAt[i].IsZero() {
+			at[i] = sourceAt[i]
+		}
+	}
+	moved, upsert, err := c.readMappings(ctx, objs)
 	if err != nil {
 		return nil, err
 	}
-	for i, obj := range objs {
-		at := obj.UpdatedAt
-		if i < len(sourceAt) && !sourceAt[i].IsZero() {
-			at = sourceAt[i]
+	if len(moved) > 0 {
+		taken := make(map[string]bool, len(objs))
+		for _, o := range objs {
+			taken[o.Canonical] = true
 		}
-		r, err := c.captureOne(ctx, obj, at)
-		if err != nil {
-			return nil, fmt.Errorf("capture %s %s: %w", obj.Type, obj.Canonical, err)
-		}
-		if old, ok := moved[obj.GID]; ok {
-			d, err := c.tombstone(ctx, obj.Type, old, at)
+		var early []fsync.Operation
+		for i, obj := range objs {
+			old, ok := moved[obj.GID]
+			if !ok || taken[old] {
+				continue
+			}
+			d, err := c.tombstone(ctx, obj.Type, old, at[i])
 			if err != nil {
 				return nil, fmt.Errorf("capture %s %s: old canonical %s: %w", obj.Type, obj.Canonical, old, err)
 			}
-			r.Ops = d.Operations()
+			out[i].Ops = d.Operations()
+			early = append(early, out[i].Ops...)
 		}
+		if err := c.recordEarly(ctx, early); err != nil {
+			return nil, fmt.Errorf("capture page: %w", err)
+		}
+	}
+	if len(upsert) > 0 {
+		if err := c.store.UpsertMappings(ctx, c.tenantID, upsert); err != nil {
+			return nil, fmt.Errorf("capture page: upsert mappings: %w", err)
+		}
+	}
+	for i, obj := range objs {
+		r, err := c.captureOne(ctx, obj, at[i])
+		if err != nil {
+			return nil, fmt.Errorf("capture %s %s: %w", obj.Type, obj.Canonical, err)
+		}
+		r.Ops = out[i].Ops
 		out[i] = r
 	}
 	return out, nil
 }
 
-// ensureMappings maps every object's gid to its canonical in the shop. It
+// recordEarly records DELETE operations before the mapping change that
+// would hide them from a replay (the caller records them again: a no-op).
+func (c *Capturer) recordEarly(ctx context.Context, ops []fsync.Operation) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	if err := c.store.RecordOperations(ctx, c.tenantID, c.syncID, ops); err != nil {
+		return fmt.Errorf("record deletions: %w", err)
+	}
+	return nil
+}
+
+// readMappings reads the mappings of every object's gid in the shop. It
 // returns, by gid, the canonical a gid was mapped to before when that
-// differs (the object's handle changed: its old canonical is gone).
-func (c *Capturer) ensureMappings(ctx context.Context, objs []catalog.Object) (map[string]string, error) {
+// differs (the object's handle changed: its old canonical is gone), and the
+// mappings to write (missing or moved).
+func (c *Capturer) readMappings(ctx context.Context, objs []catalog.Object) (map[string]string, []mapping.Mapping, error) {
 	t := objs[0].Type
 	gids := make([]string, len(objs))
 	for i, o := range objs {
 		if o.Type != t {
-			return nil, fmt.Errorf("capture page: mixed object types %s and %s", t, o.Type)
+			return nil, nil, fmt.Errorf("capture page: mixed object types %s and %s", t, o.Type)
 		}
 		if o.Canonical == "" {
-			return nil, fmt.Errorf("capture page: %s %s has no canonical", o.Type, o.GID)
+			return nil, nil, fmt.Errorf("capture page: %s %s has no canonical", o.Type, o.GID)
 		}
 		gids[i] = o.GID
 	}
 	have, err := c.store.MappingsByGID(ctx, c.tenantID, t, []string{c.shop}, gids)
 	if err != nil {
-		return nil, fmt.Errorf("capture page: mappings: %w", err)
+		return nil, nil, fmt.Errorf("capture page: mappings: %w", err)
 	}
 	byGID := make(map[string]string, len(have))
 	for _, m := range have {
@@ -163,12 +209,7 @@ func (c *Capturer) ensureMappings(ctx context.Context, objs []catalog.Object) (m
 		}
 		upsert = append(upsert, mapping.Mapping{ObjectType: t, Canonical: o.Canonical, GID: o.GID, Shop: c.shop})
 	}
-	if len(upsert) > 0 {
-		if err := c.store.UpsertMappings(ctx, c.tenantID, upsert); err != nil {
-			return nil, fmt.Errorf("capture page: upsert mappings: %w", err)
-		}
-	}
-	return moved, nil
+	return moved, upsert, nil
 }
 
 func (c *Capturer) captureOne(ctx context.Context, obj catalog.Object, at time.Time) (Result, error) {
@@ -241,7 +282,9 @@ func OperationID(shop string, t mapping.ObjectType, canonical string, seq int64)
 }
 
 // Delete records that the object gid (type t) is gone from the shop, as of
-// at: a tombstone version and a DELETE operation, then its mapping is
+// at: a tombstone version and a DELETE operation (recorded under the sync
+// here, before its mapping is removed, since a replay after that finds no
+// mapping; the caller's recording it again is a no-op), then its mapping is
 // removed (so a re-created object with the same handle is a CREATE). A gid
 // Flux never mapped is Result{} and no error; an at older than the current
 // version's source time is Stale and writes nothing.
@@ -256,6 +299,11 @@ func (c *Capturer) Delete(ctx context.Context, t mapping.ObjectType, gid string,
 	r, err := c.tombstone(ctx, t, ms[0].Canonical, at)
 	if err != nil || r.Stale {
 		return r, err
+	}
+	// Once the mapping is gone a replay finds nothing to delete: record
+	// the operation first.
+	if err := c.recordEarly(ctx, r.Operations()); err != nil {
+		return Result{}, fmt.Errorf("delete %s %s: %w", t, gid, err)
 	}
 	if _, err := c.store.DeleteMappings(ctx, c.tenantID, t, c.shop, []string{ms[0].Canonical}); err != nil {
 		return Result{}, fmt.Errorf("delete %s %s: mapping: %w", t, gid, err)
