@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	graphql "github.com/graph-gophers/graphql-go"
 )
@@ -401,9 +402,17 @@ type productDeletePayload struct {
 
 var handleInvalid = strings.NewReplacer(" ", "-", "'", "", "\"", "", "&", "and", "/", "-")
 
+// handleize makes a handle as Shopify does: lower case, and every run of
+// characters other than letters and digits becomes one '-'.
 func handleize(s string) string {
 	h := strings.ToLower(strings.TrimSpace(s))
 	h = handleInvalid.Replace(h)
+	h = strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' {
+			return r
+		}
+		return '-'
+	}, h)
 	for strings.Contains(h, "--") {
 		h = strings.ReplaceAll(h, "--", "-")
 	}
