@@ -17,7 +17,10 @@ FUNCTIONS := \
 	RestObjectHistoryFunction:rest-object-history \
 	RestObjectDiffFunction:rest-object-diff \
 	RestHeartbeatFunction:rest-heartbeat \
-	WebhookShopifyFunction:webhook-shopify
+	WebhookShopifyFunction:webhook-shopify \
+	WorkerSyncFunction:worker-sync \
+	WorkerEventsFunction:worker-events \
+	ScheduleReconcileFunction:schedule-reconcile
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
@@ -105,6 +108,12 @@ build-RestObjectDiffFunction: $(BUILD_DIR)/rest-object-diff/bootstrap    # funct
 build-RestHeartbeatFunction: $(BUILD_DIR)/rest-heartbeat/bootstrap      # functions/rest-heartbeat
 	$(sam-artifact)
 build-WebhookShopifyFunction: $(BUILD_DIR)/webhook-shopify/bootstrap    # functions/webhook-shopify
+	$(sam-artifact)
+build-WorkerSyncFunction: $(BUILD_DIR)/worker-sync/bootstrap            # functions/worker-sync
+	$(sam-artifact)
+build-WorkerEventsFunction: $(BUILD_DIR)/worker-events/bootstrap        # functions/worker-events
+	$(sam-artifact)
+build-ScheduleReconcileFunction: $(BUILD_DIR)/schedule-reconcile/bootstrap # functions/schedule-reconcile
 	$(sam-artifact)
 
 FORCE:

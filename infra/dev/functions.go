@@ -19,6 +19,7 @@ import (
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/config/configgroup"
+	"github.com/flux-platform/flux/shared/events"
 	"github.com/flux-platform/flux/shared/graphql"
 	"github.com/flux-platform/flux/shared/health"
 	"github.com/flux-platform/flux/shared/health/heartbeat"
@@ -29,7 +30,9 @@ import (
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
+	"github.com/flux-platform/flux/shared/sync/reconcile"
 	"github.com/flux-platform/flux/shared/sync/syncgroup"
+	"github.com/flux-platform/flux/shared/syncworker"
 	"github.com/flux-platform/flux/shared/webhooks"
 )
 
@@ -50,6 +53,9 @@ func Functions() Registry {
 		"OauthCallbackFunction":     buildOauthCallback,
 		"RestHeartbeatFunction":     buildRestHeartbeat,
 		"WebhookShopifyFunction":    buildWebhookShopify,
+		"WorkerSyncFunction":        buildWorkerSync,
+		"WorkerEventsFunction":      buildWorkerEvents,
+		"ScheduleReconcileFunction": buildScheduleReconcile,
 	}
 }
 
@@ -229,4 +235,31 @@ func buildWebhookShopify(ctx context.Context, d Deps) (Handler, error) {
 		return nil, err
 	}
 	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/worker-sync.
+func buildWorkerSync(ctx context.Context, d Deps) (Handler, error) {
+	w, err := syncworker.NewFromEnv(ctx, d.Env, d.AWS, nil, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return SQSHandler(w.Handle), nil
+}
+
+// functions/worker-events.
+func buildWorkerEvents(ctx context.Context, d Deps) (Handler, error) {
+	h, err := events.NewFromEnv(ctx, d.Env, d.AWS, nil, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return SQSHandler(h.Handle), nil
+}
+
+// functions/schedule-reconcile (not scheduled locally: tests invoke it).
+func buildScheduleReconcile(_ context.Context, d Deps) (Handler, error) {
+	r, err := reconcile.NewFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return ScheduleHandler(r.Handle), nil
 }

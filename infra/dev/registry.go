@@ -16,7 +16,7 @@ import (
 )
 
 // Handler is what a function's builder returns: one of APIHandler,
-// AuthorizerHandler, SQSHandler or GroupHandler, the same handler value its
+// AuthorizerHandler, SQSHandler, ScheduleHandler or GroupHandler, the same handler value its
 // functions/<name>/main.go passes to lambda.Start.
 type Handler interface{ handlerKind() string }
 
@@ -29,6 +29,11 @@ type AuthorizerHandler func(context.Context, events.APIGatewayCustomAuthorizerRe
 // SQSHandler is an SQS event-source consumer.
 type SQSHandler func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
 
+// ScheduleHandler is a scheduled function (EventBridge Scheduler). The
+// local stack does not run schedules; tests invoke it through
+// Stack.Handler.
+type ScheduleHandler func(context.Context, any) error
+
 // GroupHandler is a GraphQL resolver group, invoked by the gateway function.
 type GroupHandler struct{ rpc.Handler }
 
@@ -36,6 +41,7 @@ func (APIHandler) handlerKind() string        { return "api" }
 func (AuthorizerHandler) handlerKind() string { return "authorizer" }
 func (SQSHandler) handlerKind() string        { return "sqs" }
 func (GroupHandler) handlerKind() string      { return "group" }
+func (ScheduleHandler) handlerKind() string   { return "schedule" }
 
 // Deps is what a builder gets: what the function's main.go would have in
 // Lambda (the aws.Config and its environment), plus access to the other

@@ -57,7 +57,9 @@ func (n Names) BucketName(logicalID string) string {
 // first, with their redrive policies) and buckets in moto, idempotently, and
 // returns a Resolver that knows every resource's local values. Functions
 // resolve to their logical ids (!Ref) and local ARNs (!GetAtt .Arn).
-func Provision(ctx context.Context, cfg aws.Config, t *Template, names Names, params map[string]string) (*Resolver, error) {
+// queueAttrs override queues' attributes (logical id -> attribute -> value),
+// e.g. a short VisibilityTimeout for a test of redelivery.
+func Provision(ctx context.Context, cfg aws.Config, t *Template, names Names, params map[string]string, queueAttrs map[string]map[string]string) (*Resolver, error) {
 	r := &Resolver{
 		Params: map[string]string{},
 		Pseudo: map[string]string{
@@ -101,7 +103,7 @@ func Provision(ctx context.Context, cfg aws.Config, t *Template, names Names, pa
 		r.Resources[id] = Physical{Ref: name, Attrs: map[string]string{"Arn": arn, "StreamArn": arn + "/stream/local"}}
 	}
 
-	q := &queueMaker{client: sqs.NewFromConfig(cfg), t: t, r: r, names: names, busy: map[string]bool{}}
+	q := &queueMaker{client: sqs.NewFromConfig(cfg), t: t, r: r, names: names, busy: map[string]bool{}, overrides: queueAttrs}
 	for _, id := range t.OfType(TypeQueue) {
 		if err := q.ensure(ctx, id); err != nil {
 			return nil, err
@@ -300,6 +302,8 @@ type queueMaker struct {
 	r      *Resolver
 	names  Names
 	busy   map[string]bool
+	// overrides of attributes per queue (Options.QueueAttributes).
+	overrides map[string]map[string]string
 }
 
 // ensure creates queue id after every queue its properties refer to (its DLQ).
@@ -322,6 +326,9 @@ func (q *queueMaker) ensure(ctx context.Context, id string) error {
 	attrs, fifo, err := queueAttributes(q.r, props)
 	if err != nil {
 		return fmt.Errorf("queue %s: %w", id, err)
+	}
+	for k, v := range q.overrides[id] {
+		attrs[k] = v
 	}
 	name := q.names.QueueName(id, fifo)
 	out, err := q.client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})

@@ -91,6 +91,9 @@ type Options struct {
 	// (default 20 s); NoPollers disables them.
 	PollWait  time.Duration
 	NoPollers bool
+	// QueueAttributes override queues' attributes (logical id -> attribute
+	// -> value): tests of redelivery shorten a VisibilityTimeout.
+	QueueAttributes map[string]map[string]string
 }
 
 // PublicURLParameter is the template parameter that holds the API's public
@@ -179,7 +182,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		}
 		params[PublicURLParameter] = url
 	}
-	r, err := Provision(ctx, o.AWS, t, o.Names, params)
+	r, err := Provision(ctx, o.AWS, t, o.Names, params, o.QueueAttributes)
 	if err != nil {
 		return nil, fmt.Errorf("create local resources: %w", err)
 	}

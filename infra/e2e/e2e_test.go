@@ -70,9 +70,12 @@ func startStack(t *testing.T) *env {
 	return startStackWith(t, dev.LocalShopify{})
 }
 
+// noPollers stops the queue workers, for tests of what is put on a queue.
+func noPollers(o *dev.Options) { o.NoPollers = true }
+
 // startStackWith is startStack with the stack's Shopify settings (the
 // emulator's base URL, a local token key).
-func startStackWith(t *testing.T, shopify dev.LocalShopify) *env {
+func startStackWith(t *testing.T, shopify dev.LocalShopify, tune ...func(*dev.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := dev.LocalAWS(ctx, endpoints(t))
@@ -83,7 +86,7 @@ func startStackWith(t *testing.T, shopify dev.LocalShopify) *env {
 	_, _ = rand.Read(b)
 	run := "e2e-" + hex.EncodeToString(b)
 	names := dev.Names{Table: run, Prefix: run + "-"}
-	stack, err := dev.Start(ctx, dev.Options{
+	opts := dev.Options{
 		TemplatePath: templatePath,
 		AWS:          cfg,
 		Names:        names,
@@ -91,7 +94,11 @@ func startStackWith(t *testing.T, shopify dev.LocalShopify) *env {
 		Addr:         "127.0.0.1:0",
 		Log:          testLogger(t),
 		PollWait:     time.Second,
-	})
+	}
+	for _, f := range tune {
+		f(&opts)
+	}
+	stack, err := dev.Start(ctx, opts)
 	if err != nil {
 		t.Fatalf("start local stack: %v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
+	gosync "sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,17 +13,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/flux-platform/flux/infra/dev"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/store"
 )
 
-// Syncs over HTTP through the local stack: startSync three times (running,
-// queued, "already queued"), the message on SyncQueue for the running one
-// (no worker consumes it yet: worker-sync is a later step), syncStatus,
-// syncHistory's total, sync(id) of another tenant and a key without the
-// sync scopes.
+// Syncs over HTTP through the local stack, the API's side (the worker is
+// stopped here; syncengine_test.go runs it): five concurrent startSyncs
+// leave one running and one queued, the others answered "already queued";
+// the message on SyncQueue for the running one; syncStatus, syncHistory's
+// total, sync(id) of another tenant and a key without the sync scopes.
 func TestSyncsEndToEnd(t *testing.T) {
-	e := startStack(t)
+	e := startStackWith(t, dev.LocalShopify{}, noPollers)
 	demo, second := e.keys["demo"], e.keys["second"]
 	data := func(r response, v any) {
 		t.Helper()
@@ -49,12 +52,35 @@ func TestSyncsEndToEnd(t *testing.T) {
 			syncId status message config { stores { domain classification } readFromStores } } }`, nil), &out)
 		return out.StartSync
 	}
-	first, second2, third := start(), start(), start()
-	if first.Status != "RUNNING" || second2.Status != "QUEUED" || third.Status != "QUEUED" {
-		t.Fatalf("statuses %s %s %s, want RUNNING QUEUED QUEUED", first.Status, second2.Status, third.Status)
+	results := make([]started, 5)
+	var wg gosync.WaitGroup
+	for i := range results {
+		wg.Add(1)
+		go func() { defer wg.Done(); results[i] = start() }()
 	}
-	if third.SyncID != second2.SyncID || third.Message == second2.Message {
-		t.Errorf("third startSync = %+v, want the queued %s with an 'already queued' message", third, second2.SyncID)
+	wg.Wait()
+	var first, second2 started
+	ids := map[string]int{}
+	for _, r := range results {
+		ids[r.SyncID]++
+		switch {
+		case r.Status == "RUNNING":
+			first = r
+		case second2.SyncID == "":
+			second2 = r
+		}
+	}
+	if len(ids) != 2 || ids[first.SyncID] != 1 || ids[second2.SyncID] != 4 || second2.Status != "QUEUED" {
+		t.Fatalf("five concurrent startSyncs = %+v, want one RUNNING and four answers naming one QUEUED sync", results)
+	}
+	already := 0
+	for _, r := range results {
+		if strings.Contains(r.Message, "already queued") {
+			already++
+		}
+	}
+	if already != 3 {
+		t.Errorf("%d answers say 'already queued', want 3: %+v", already, results)
 	}
 	if len(first.Config.ReadFromStores) == 0 || first.Config.ReadFromStores[0] != "demo-source.myshopify.com" {
 		t.Errorf("readFromStores %v, want the source first", first.Config.ReadFromStores)

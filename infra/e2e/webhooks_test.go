@@ -32,7 +32,9 @@ func TestWebhooksFromTheEmulator(t *testing.T) {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	e := startStack(t)
+	// The receiver's contract is what it puts on EventsQueue: no worker
+	// consumes it here (syncengine_test.go runs worker-events).
+	e := startStackWith(t, dev.LocalShopify{}, noPollers)
 	callback := e.stack.URL + webhooks.Path
 	queue := sqs.NewFromConfig(e.cfg)
 	queueURL := e.stack.QueueURL("EventsQueue")

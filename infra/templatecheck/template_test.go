@@ -156,11 +156,16 @@ func TestGlobals(t *testing.T) {
 // actionsByFunction is the exact IAM surface of each function: a change
 // here is a security review.
 var actionsByFunction = map[string][]string{
-	"AuthorizerFunction":        {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
-	"GraphqlFunction":           {"lambda:InvokeFunction"},
-	"GraphqlConfigFunction":     {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-	"GraphqlMappingsFunction":   {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-	"GraphqlSyncFunction":       {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"},
+	"AuthorizerFunction":      {"dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
+	"GraphqlFunction":         {"lambda:InvokeFunction"},
+	"GraphqlConfigFunction":   {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlMappingsFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+	"GraphqlSyncFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"},
+	"WorkerSyncFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+		"kms:Decrypt", "kms:GenerateDataKey", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sqs:SendMessage", "ssm:GetParameter"},
+	"WorkerEventsFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+		"kms:Decrypt", "kms:GenerateDataKey", "s3:GetObject", "s3:PutObject", "ssm:GetParameter"},
+	"ScheduleReconcileFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"},
 	"GraphqlStoresFunction":     {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"OauthInstallFunction":      {"dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
 	"OauthCallbackFunction":     {"dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "kms:GenerateDataKey", "ssm:GetParameter"},
