@@ -32,9 +32,9 @@ type Envelope struct {
 	// Compliance marks Shopify's mandatory privacy topics
 	// (customers/data_request, customers/redact, shop/redact).
 	Compliance bool `json:"compliance,omitempty"`
-	// PayloadTruncated: the payload did not fit in one SQS message and is
-	// omitted; the worker reads the object from Shopify instead (the
-	// headers and the topic say which shop and kind of change it was).
+	// PayloadTruncated: the payload did not fit in one SQS message; only
+	// its identity (id, admin_graphql_api_id, updated_at, role) is kept,
+	// and the worker reads the object from Shopify (as it always does).
 	PayloadTruncated bool            `json:"payloadTruncated,omitempty"`
 	Payload          json.RawMessage `json:"payload,omitempty"`
 }
@@ -159,9 +159,36 @@ func message(e Envelope, payload []byte, max int) (string, bool, error) {
 	if len(b) <= max {
 		return string(b), false, nil
 	}
-	e.Payload, e.PayloadTruncated = nil, true
-	if b, err = json.Marshal(e); err != nil {
-		return "", false, fmt.Errorf("encode envelope: %w", err)
+	e.Payload, e.PayloadTruncated = identity(payload), true
+	if b, err = json.Marshal(e); err != nil || len(b) > max {
+		e.Payload = nil
+		if b, err = json.Marshal(e); err != nil {
+			return "", false, fmt.Errorf("encode envelope: %w", err)
+		}
 	}
 	return string(b), true, nil
+}
+
+// identity is what a truncated payload keeps: the fields that name the
+// object and its time (id, admin_graphql_api_id, updated_at, role), so the
+// worker can still read the object from Shopify. nil when the payload has
+// none of them (or is not a JSON object).
+func identity(payload []byte) json.RawMessage {
+	var p struct {
+		ID        json.RawMessage `json:"id,omitempty"`
+		AdminGID  string          `json:"admin_graphql_api_id,omitempty"`
+		UpdatedAt string          `json:"updated_at,omitempty"`
+		Role      string          `json:"role,omitempty"`
+	}
+	if json.Unmarshal(payload, &p) != nil || (len(p.ID) == 0 && p.AdminGID == "") {
+		return nil
+	}
+	if len(p.ID) > 64 || len(p.AdminGID) > 256 || len(p.UpdatedAt) > 64 || len(p.Role) > 64 {
+		return nil // not an id: keep nothing rather than a large value
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil
+	}
+	return b
 }

@@ -305,19 +305,21 @@ func TestOversizedBody(t *testing.T) {
 	}
 }
 
-// A payload that does not fit in an SQS message is enqueued without it,
-// flagged payloadTruncated, still 200.
+// A payload that does not fit in an SQS message is enqueued with only its
+// identity (the worker reads the object from Shopify), flagged
+// payloadTruncated, still 200.
 func TestPayloadTooLargeForSQS(t *testing.T) {
 	r := newRig(t)
 	r.recv.MaxMessageBytes = 2048
-	body := []byte(`{"id":788032119674292922,"title":"` + strings.Repeat("t", 4000) + `"}`)
+	body := []byte(`{"id":788032119674292922,"admin_graphql_api_id":"gid://shopify/Product/788032119674292922","updated_at":"2026-12-01T10:00:00-05:00","title":"` + strings.Repeat("t", 4000) + `"}`)
 	w := r.post(t, body, headers("products/update", "wh-large", body, testSecret))
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
 	}
 	msgs := r.queue.messages()
 	envs := envelopes(t, msgs)
-	if len(envs) != 1 || !envs[0].PayloadTruncated || envs[0].Payload != nil || len(msgs[0]) > 2048 {
+	want := `{"id":788032119674292922,"admin_graphql_api_id":"gid://shopify/Product/788032119674292922","updated_at":"2026-12-01T10:00:00-05:00"}`
+	if len(envs) != 1 || !envs[0].PayloadTruncated || string(envs[0].Payload) != want || len(msgs[0]) > 2048 {
 		t.Fatalf("envelope %+v (%d bytes)", envs, len(msgs[0]))
 	}
 }
