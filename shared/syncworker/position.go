@@ -34,6 +34,9 @@ type position struct {
 	// Errors keeps the first failures (object, message) so a COMPLETED
 	// sync with errors says which.
 	Errors []string `json:"errors,omitempty"`
+	// Skipped are the stores not read (not connected, uninstalled...):
+	// their watermarks do not move, so their next sync misses nothing.
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 const maxKeptErrors = 5

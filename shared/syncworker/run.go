@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,14 +97,8 @@ func (r *run) finish(ctx context.Context) error {
 	if r.sy.StartedAt != nil {
 		at = *r.sy.StartedAt
 	}
-	failed := map[string]bool{}
-	for _, e := range r.pos.Errors {
-		if shop, ok := strings.CutPrefix(e, "store "); ok {
-			failed[strings.Fields(shop)[0]] = true
-		}
-	}
 	for _, shop := range r.sy.ReadFromStores {
-		if failed[shop] {
+		if slices.Contains(r.pos.Skipped, shop) {
 			continue // not read: its next sync must not skip what it missed
 		}
 		if err := r.w.Store.SetSyncWatermark(ctx, r.sy.TenantID, r.sy.Type, shop, at); err != nil {
@@ -137,6 +132,7 @@ func (r *run) unit(ctx context.Context) error {
 			// Not connected, uninstalled or missing scopes: this store is
 			// skipped with an error on the sync; the others are read.
 			r.pos.keepError(fmt.Sprintf("store %s was not read: %s", shop, platform.PublicMessage(err)))
+			r.pos.Skipped = append(r.pos.Skipped, shop)
 			r.delta.Errors++
 			r.pos.nextShop()
 			return nil

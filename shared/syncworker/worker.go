@@ -237,8 +237,12 @@ func (w *Worker) fail(ctx context.Context, sy fsync.Sync, msg string, cause erro
 // too often (the SQS handler calls it on the last delivery).
 func (w *Worker) FailSync(ctx context.Context, m Message, cause error) error {
 	sy, err := w.Store.GetSync(ctx, m.TenantID, m.SyncID)
-	if err != nil || sy.Status != fsync.Running {
+	if err != nil {
 		return err
+	}
+	if sy.Status != fsync.Running {
+		// What kept failing was starting the sync its end promoted.
+		return w.kickRunning(ctx, sy.TenantID, sy.Type)
 	}
 	return w.fail(ctx, sy, "the sync failed repeatedly reading its stores; see the operator logs", cause)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,6 +91,9 @@ var tokens = map[string]string{
 }
 
 func (c emuClients) Client(_ context.Context, _, shop string) (*shopify.Client, error) {
+	if tokens[shop] == "" {
+		return nil, platform.E(platform.KindUnavailable, "store "+shop+" is not connected to Flux")
+	}
 	return shopify.New(shopify.Session{Shop: shop, AccessToken: tokens[shop]}, shopify.Config{
 		BaseURL: func(string) string { return c.url }, Tries: 3,
 		RetryBase: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond, Throttle: shopify.NewThrottle(nil),
@@ -363,11 +367,31 @@ func TestThemeSyncStoresFileBodies(t *testing.T) {
 	sy := f.start(t, fsync.Theme, "api")
 	f.drain(t)
 	got := f.sync(t, sy.ID)
-	if got.Status != fsync.Completed || got.Stats.Created != 1 {
+	if got.Status != fsync.Completed || got.Stats.Created != 1 || got.Stats.Warnings != 0 {
 		t.Fatalf("theme sync %s %+v %q", got.Status, got.Stats, got.Error)
 	}
 	blobs := f.w.Blobs.(*memBlobs)
 	if len(blobs.m) == 0 {
 		t.Error("no theme file bodies stored")
+	}
+}
+
+// A store Flux cannot reach is skipped with an error on the sync; the
+// others are read, and only their watermarks move.
+func TestUnreachableStoreIsSkipped(t *testing.T) {
+	const gone = "gone-store.myshopify.com"
+	f := newFixture(t, shop, gone)
+	sy := f.start(t, fsync.Objects, "api")
+	f.drain(t)
+	got := f.sync(t, sy.ID)
+	if got.Status != fsync.Completed || got.Stats.Errors != 1 || got.Stats.Created == 0 ||
+		!strings.Contains(got.Error, gone) {
+		t.Fatalf("sync %s %+v %q", got.Status, got.Stats, got.Error)
+	}
+	for s, want := range map[string]bool{shop: true, gone: false} {
+		mark, err := f.st.SyncWatermark(t.Context(), f.tenant, fsync.Objects, s)
+		if err != nil || mark.IsZero() == want {
+			t.Errorf("watermark of %s = %v %v, want set: %v", s, mark, err, want)
+		}
 	}
 }
