@@ -97,8 +97,8 @@ func buildGraphqlMappings(_ context.Context, d Deps) (Handler, error) {
 	return GroupHandler{mappinggroup.New(st, st, d.Log)}, nil
 }
 
-// functions/graphql-sync. Started syncs go to the SyncQueue in moto; no
-// worker consumes it yet (worker-sync is a later step).
+// functions/graphql-sync. Started syncs go to the SyncQueue in moto, which
+// worker-sync consumes.
 func buildGraphqlSync(_ context.Context, d Deps) (Handler, error) {
 	table := d.Env.String("TABLE_NAME")
 	queueURL := d.Env.String("SYNC_QUEUE_URL")

@@ -292,7 +292,9 @@ func (s *Store) CreateSync(ctx context.Context, in fsync.Sync) (fsync.Sync, bool
 
 // FinishSync ends the RUNNING sync syncID of type t with status st
 // (COMPLETED or FAILED) and errMsg, freeing the running place of the slot.
-// Promoting the queued sync is the worker's job (a later step).
+// It does not promote the queued sync: the worker ends syncs with EndSync,
+// which does both at once; FinishSync is for a sync that never reached the
+// worker (startSync could not enqueue it, so nothing is queued behind it).
 func (s *Store) FinishSync(ctx context.Context, tenantID string, t fsync.Type, syncID string, st fsync.Status, errMsg string, at time.Time) error {
 	if st != fsync.Completed && st != fsync.Failed {
 		return platform.E(platform.KindValidation, "a running sync ends COMPLETED or FAILED")

@@ -4,8 +4,8 @@
 // Lifecycle: a sync is created RUNNING when no sync of its type runs for the
 // tenant (and a message is sent to the SyncQueue for the worker), or QUEUED
 // when one runs and none waits; a request while one waits returns the
-// waiting one. The worker (a later step) ends a RUNNING sync as COMPLETED or
-// FAILED and promotes the QUEUED one. CANCELLED is for a queued sync that is
+// waiting one. The worker (shared/syncworker) ends a RUNNING sync as COMPLETED
+// or FAILED and, in the same transaction, promotes the QUEUED one. CANCELLED is for a queued sync that is
 // dropped. Per tenant and type at most one sync is RUNNING and one QUEUED.
 package sync
 
