@@ -13,7 +13,11 @@
 //   - Shopify store reads by 8 concurrent callers sharing one Throttle
 //     against the in-process Shopify emulator: points consumed per second
 //     against the emulator's restore rate, and THROTTLED errors, paced and
-//     with pacing disabled.
+//     with pacing disabled;
+//   - full OBJECTS syncs by the sync worker of 1,000 and 10,000 products
+//     (capture.go): objects/s against reading the same objects without
+//     capturing, Shopify points against the restore rate, DynamoDB write
+//     units per object against the minimum a capture needs.
 //
 // Nothing is asserted: figures vary by machine; ratios travel better.
 package main
@@ -42,6 +46,7 @@ type options struct {
 	requests    int
 	ddbLocalDir string
 	shopify     shopifyBenchConfig
+	capture     captureBenchConfig
 	skip        map[string]bool
 }
 
@@ -62,7 +67,8 @@ func main() {
 	flag.StringVar(&o.ddbLocalDir, "dynamodb-local", ".tools/dynamodb-local", "directory of DynamoDBLocal.jar (FLUX_BENCH_DYNAMODB_ENDPOINT overrides)")
 	flag.IntVar(&o.shopify.callers, "shopify-callers", 8, "concurrent store readers of the shopify section")
 	flag.DurationVar(&o.shopify.duration, "shopify-duration", 12*time.Second, "length of each of the shopify section's two runs (warm-up included)")
-	flag.StringVar(&skip, "skip", "", "comma-separated sections to skip: size,startup,gateway,dynamodb,shopify")
+	o.capture.register(flag.CommandLine)
+	flag.StringVar(&skip, "skip", "", "comma-separated sections to skip: size,startup,gateway,dynamodb,shopify,capture")
 	flag.Parse()
 	o.skip = map[string]bool{}
 	for _, s := range strings.Split(skip, ",") {
@@ -123,6 +129,7 @@ func run(o options, out io.Writer) error {
 	section("gateway", func() error { return benchGateway(out, root) })
 	section("dynamodb", func() error { return benchDynamoDB(out, root, o) })
 	section("shopify", func() error { return benchShopify(out, o.shopify) })
+	section("capture", func() error { return benchCapture(out, root, o) })
 	return errors.Join(errs...)
 }
 
