@@ -31,7 +31,6 @@ type fakes struct {
 	calls     []string
 	tenants   map[string]string
 	conn      *store.ShopConnection
-	connErr   error
 	errs      map[string]error // by call name
 	objects   map[string]catalog.Object
 	result    ingest.Result
