@@ -57,14 +57,14 @@ import (
 type captureBenchConfig struct {
 	products  string        // comma-separated product counts
 	bulkPoll  time.Duration // the worker's BulkPoll, and the baseline's poll interval
-	reconcile bool          // run the no-change reconciliation row
+	reconcile int           // run the no-change reconciliation row up to this many products
 	lambda    time.Duration // each delivery's deadline
 }
 
 func (c *captureBenchConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.products, "capture-products", "1000,10000", "comma-separated product counts of the capture section's source shop")
 	fs.DurationVar(&c.bulkPoll, "capture-bulk-poll", 200*time.Millisecond, "capture section: how long a bulk read waits between polls (worker's BulkPoll, and the baseline's)")
-	fs.BoolVar(&c.reconcile, "capture-reconcile", true, "capture section: also run a no-change reconciliation (full read) after the incremental no-change sync")
+	fs.IntVar(&c.reconcile, "capture-reconcile-max", 1000, "capture section: also run a no-change reconciliation (full read) for product counts up to this (at 10,000 it adds about 2 minutes)")
 	fs.DurationVar(&c.lambda, "capture-lambda-timeout", 60*time.Second, "capture section: each worker delivery's deadline (WorkerSyncFunction's Timeout)")
 }
 
@@ -1049,7 +1049,7 @@ func runCaptureCase(ctx context.Context, client *dynamodb.Client, n int, cfg cap
 	if cc.incr, err = f.syncRow(ctx, "no change, incremental", "api"); err != nil {
 		return cc, fmt.Errorf("second sync: %w", err)
 	}
-	if cfg.reconcile {
+	if n <= cfg.reconcile {
 		d, err := f.refill(ctx)
 		if err != nil {
 			return cc, err
