@@ -1,6 +1,7 @@
 // Command graphql-mappings is the mappings resolver-group function: canonical
 // paths and their GIDs in each store of the caller's group
 // (shared/mapping/mappinggroup), invoked only by the graphql gateway.
+// Upserts and deletes are audited.
 package main
 
 import (
@@ -9,29 +10,29 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/flux-platform/flux/shared/mapping/mappinggroup"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/platform/awsenv"
-	"github.com/flux-platform/flux/shared/store"
+	"github.com/flux-platform/flux/shared/rpc"
 )
 
 func main() {
 	ctx := context.Background()
 	log := platform.NewLogger(os.Stdout)
 	slog.SetDefault(log)
-	env := platform.NewEnv()
-	table := env.String("TABLE_NAME")
-	if err := env.Err(); err != nil {
-		log.Error("graphql-mappings init failed", "error", err.Error())
-		os.Exit(1)
-	}
-	cfg, err := awsenv.Load(ctx)
+	g, err := build(ctx, log)
 	if err != nil {
 		log.Error("graphql-mappings init failed", "error", err.Error())
 		os.Exit(1)
 	}
-	st := store.New(dynamodb.NewFromConfig(cfg), table)
-	lambda.Start(mappinggroup.New(st, st, log).Handle)
+	lambda.Start(g.Handle)
+}
+
+func build(ctx context.Context, log *slog.Logger) (*rpc.Group, error) {
+	cfg, err := awsenv.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return mappinggroup.NewFromEnv(platform.NewEnv(), cfg, log)
 }

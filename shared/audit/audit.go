@@ -222,7 +222,9 @@ func Scrub(s string) string {
 
 // Write completes e from ctx and records it: ID and At when unset, the
 // actor (ActorOf) and the request id (platform.RequestID) when unset,
-// Detail scrubbed. A nil Recorder records nothing (unit tests, tools).
+// Detail scrubbed, the tenant from ctx's identity when unset. A nil
+// Recorder records nothing (unit tests, tools); an entry without a tenant
+// (an unauthenticated call) has no log to go to and is not written.
 //
 // The rule when the entry cannot be written: the mutation it describes has
 // already happened (or been refused), so the caller's answer stands; the
@@ -231,6 +233,14 @@ func Scrub(s string) string {
 // caller. See docs/decisions.md.
 func Write(ctx context.Context, r Recorder, e Entry) {
 	if r == nil {
+		return
+	}
+	if e.TenantID == "" {
+		e.TenantID = auth.IdentityFrom(ctx).TenantID
+	}
+	if e.TenantID == "" {
+		// An unauthenticated call has no tenant, hence no log to write
+		// to; the gateway's and the function's logs have it.
 		return
 	}
 	if e.At.IsZero() {

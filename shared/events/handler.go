@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/mapping"
@@ -27,6 +28,9 @@ type Store interface {
 	RecordOperations(ctx context.Context, tenantID, syncID string, ops []fsync.Operation) error
 	AddSyncStats(ctx context.Context, tenantID, syncID string, d fsync.Stats) error
 }
+
+// Actor is the audit actor of the events worker.
+var Actor = audit.SystemActor("worker-events")
 
 // Clients makes a Shopify client for a tenant's shop (stores.Connector).
 type Clients interface {
@@ -60,6 +64,9 @@ type Handler struct {
 	// which messages are no longer started (they are reported failed, so
 	// SQS redelivers them instead of the function timing out midway).
 	Reserve time.Duration
+	// Audit records the connection changes the worker makes
+	// (app/uninstalled, shop/redact) as Actor; nil records nothing.
+	Audit audit.Recorder
 
 	syncs sync.Map // tenant|type|day → event sync id, for this process's life
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/mapping"
@@ -110,10 +111,21 @@ func (h *Handler) uninstall(ctx context.Context, tenantID string, env webhooks.E
 	case conn.InstalledAt.After(env.TriggeredAt):
 		return result{outcome: ignored, what: env.Topic + ": the app was installed again after the event"}
 	}
-	if err := h.Store.MarkShopUninstalled(ctx, tenantID, env.Shop, h.now()); err != nil {
-		if platform.KindOf(err) == platform.KindNotFound {
-			return result{outcome: applied, what: env.Topic + ": no connection"}
-		}
+	err = h.Store.MarkShopUninstalled(ctx, tenantID, env.Shop, h.now())
+	if platform.KindOf(err) == platform.KindNotFound {
+		return result{outcome: applied, what: env.Topic + ": no connection"}
+	}
+	// Audited when the connection changed, and when changing it failed
+	// (each failed delivery is an entry; the redelivery that succeeds
+	// records the success).
+	e := audit.Entry{TenantID: tenantID, Actor: Actor, Action: audit.ActionStoreUninstall, ResourceType: audit.ResourceStore,
+		ResourceID: env.Shop, Shop: env.Shop, Result: audit.Success, Detail: what + " (Shopify " + env.Topic + ")",
+		RequestID: "webhook:" + env.WebhookID}
+	if err != nil {
+		e.Result, e.Detail = audit.Failure, env.Topic+": the connection could not be marked uninstalled; retried"
+	}
+	audit.Write(ctx, h.Audit, e)
+	if err != nil {
 		return failed("mark uninstalled", err)
 	}
 	return result{outcome: applied, what: what}

@@ -38,7 +38,7 @@ func New(st *store.Store, blobs store.Blobs, clients Clients, log *slog.Logger) 
 }
 
 // NewFromEnv builds the worker of a cold start from the function's
-// environment: TABLE_NAME, BUCKET_NAME (version bodies) and the Shopify and
+// environment: TABLE_NAME, BUCKET_NAME (version bodies), AUDIT_RETENTION and the Shopify and
 // token settings of storestokens.NewConnector. The one wiring of
 // functions/worker-events and the local stack.
 func NewFromEnv(ctx context.Context, env *platform.Env, awsCfg aws.Config,
@@ -51,5 +51,11 @@ func NewFromEnv(ctx context.Context, env *platform.Env, awsCfg aws.Config,
 	if err != nil {
 		return nil, err
 	}
-	return New(st, blobstore.S3{Client: s3.NewFromConfig(awsCfg), Bucket: bucket}, conn, log), nil
+	rec := store.NewAuditLog(st, env)
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	h := New(st, blobstore.S3{Client: s3.NewFromConfig(awsCfg), Bucket: bucket}, conn, log)
+	h.Audit = rec
+	return h, nil
 }

@@ -41,7 +41,7 @@ func (c Config) NewCallbackFunction(ctx context.Context, st *store.Store, kmsCli
 	tokens := shoptokens.New(st, sealer, app, shoptokens.Options{Log: log})
 	return NewCallbackHandler(log, &Callback{App: app, States: st, Tokens: tokens, Hooks: []ConnectedHook{
 		WebhookHook{Registrar: c.WebhookRegistrar(nil)},
-	}}), nil
+	}, Audit: store.AuditLog{Store: st, Retention: c.AuditRetention}}), nil
 }
 
 // WebhookRegistrar registers Flux's webhook subscriptions at

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
+	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/shopify/oauth"
@@ -48,7 +50,15 @@ type Callback struct {
 	// oauth.DefaultTimestampTolerance.
 	TimestampTolerance time.Duration
 	Now                func() time.Time // nil: time.Now
+	// Audit records each install that reached a tenant (the state was
+	// valid): connected, or failed after that. Callbacks refused before
+	// (bad hmac, stale, unknown state) have no tenant and are only logged.
+	Audit audit.Recorder
 }
+
+// CallbackActor is the audit actor of an install: the merchant approved
+// it in Shopify's admin, and the callback, a public route, recorded it.
+var CallbackActor = audit.SystemActor("oauth-callback")
 
 // NewCallbackHandler is the oauth-callback function's handler.
 func NewCallbackHandler(log *slog.Logger, c *Callback) http.Handler { return platform.Edge(log, c) }
@@ -159,7 +169,7 @@ func (c *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // finish verifies the callback in the order that spends nothing on a
 // forgery (shape, hmac, timestamp, then the state, which it uses up), then
 // exchanges the code and stores the tokens. Nothing is stored on failure.
-func (c *Callback) finish(ctx context.Context, r *http.Request) (ConnectedResponse, error) {
+func (c *Callback) finish(ctx context.Context, r *http.Request) (resp ConnectedResponse, err error) {
 	q, err := ParseCallbackQuery(r.URL.RawQuery)
 	if err != nil {
 		return ConnectedResponse{}, err
@@ -182,6 +192,19 @@ func (c *Callback) finish(ctx context.Context, r *http.Request) (ConnectedRespon
 		}
 		return ConnectedResponse{}, err
 	}
+	defer func() {
+		e := audit.Entry{TenantID: st.TenantID, Actor: CallbackActor, Action: audit.ActionStoreConnect,
+			ResourceType: audit.ResourceStore, ResourceID: shop, Shop: shop, Result: audit.Success}
+		if err != nil {
+			e.Result, e.Detail = audit.Failure, audit.DetailOf(err)
+		} else {
+			e.Detail = "installed with scopes " + strings.Join(resp.Scopes, ",")
+			if resp.SetupPending {
+				e.Detail += "; setup pending"
+			}
+		}
+		audit.Write(ctx, c.Audit, e)
+	}()
 	sess, err := c.App.ExchangeCode(ctx, oauth.Callback{Shop: shop, Code: q.Get("code"), State: st}, true)
 	if err != nil {
 		return ConnectedResponse{}, err
@@ -199,7 +222,7 @@ func (c *Callback) finish(ctx context.Context, r *http.Request) (ConnectedRespon
 		return ConnectedResponse{}, err
 	}
 	platform.Log(ctx).Info("shopify store connected", "tenant", st.TenantID, "shop", shop, "scopes", granted.String())
-	resp := ConnectedResponse{Connected: true, Shop: shop, Scopes: granted.Array()}
+	resp = ConnectedResponse{Connected: true, Shop: shop, Scopes: granted.Array()}
 	for _, h := range c.Hooks {
 		if err := h.ShopConnected(ctx, st.TenantID, sess, &resp); err != nil {
 			platform.Log(ctx).Warn("post-install step failed; installing again retries it", "tenant", st.TenantID, "shop", shop, "error", err.Error())

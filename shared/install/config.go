@@ -14,6 +14,7 @@ import (
 	"github.com/flux-platform/flux/shared/secrets"
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/shopify/oauth"
+	"github.com/flux-platform/flux/shared/store"
 )
 
 // CallbackPath is the OAuth callback route; FLUX_PUBLIC_URL + CallbackPath
@@ -51,6 +52,9 @@ type Config struct {
 	// ShopifyAPIVersion is the Admin API version the callback registers the
 	// webhook subscriptions with ("" means shopify.DefaultAPIVersion).
 	ShopifyAPIVersion string
+	// AuditRetention is how long the callback's audit entries are kept
+	// (AUDIT_RETENTION; store.DefaultAuditRetention).
+	AuditRetention time.Duration
 }
 
 // RedirectURL is the OAuth callback URL Shopify sends the merchant back to.
@@ -69,6 +73,7 @@ func loadConfig(env *platform.Env) Config {
 		TokenLocalKey:             env.StringOr("TOKEN_LOCAL_KEY", ""),
 		StateTTL:                  env.Duration("OAUTH_STATE_TTL", oauth.DefaultStateTTL),
 		ShopifyAPIVersion:         env.StringOr("SHOPIFY_API_VERSION", shopify.DefaultAPIVersion),
+		AuditRetention:            env.Duration("AUDIT_RETENTION", store.DefaultAuditRetention),
 	}
 }
 

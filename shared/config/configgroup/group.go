@@ -9,12 +9,18 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/rpc"
+	"github.com/flux-platform/flux/shared/store"
 )
 
 // GroupName is the name of this resolver group on the rpc contract.
@@ -101,11 +107,21 @@ func formatTimePtr(t *time.Time) *string {
 	return &s
 }
 
+// Option configures the group.
+type Option func(*group)
+
+// WithAudit records every mutation (createApiKey, revokeApiKey), allowed
+// or not, in rec (audit.Write's rules).
+func WithAudit(rec audit.Recorder) Option { return func(g *group) { g.audit = rec } }
+
 // New is the config resolver group: the tenant's store group and its API
 // keys. The caller is read from ctx (rpc.Group.Handle puts it there); every
 // operation authorizes its scope and reads only under the caller's tenant.
-func New(storage config.Storage, keys *auth.Keys, log *slog.Logger) *rpc.Group {
+func New(storage config.Storage, keys *auth.Keys, log *slog.Logger, opts ...Option) *rpc.Group {
 	g := &group{storage: storage, keys: keys}
+	for _, o := range opts {
+		o(g)
+	}
 	return &rpc.Group{
 		Name: GroupName,
 		Log:  log,
@@ -121,6 +137,23 @@ func New(storage config.Storage, keys *auth.Keys, log *slog.Logger) *rpc.Group {
 type group struct {
 	storage config.Storage
 	keys    *auth.Keys
+	audit   audit.Recorder
+}
+
+// NewFromEnv is the one wiring of functions/graphql-config and the local
+// stack: the table (TABLE_NAME) for the group, the keys and the audit log
+// (AUDIT_RETENTION).
+func NewFromEnv(env *platform.Env, awsCfg aws.Config, log *slog.Logger) (*rpc.Group, error) {
+	table := env.String("TABLE_NAME")
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	st := store.New(dynamodb.NewFromConfig(awsCfg), table)
+	rec := store.NewAuditLog(st, env)
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	return New(st, &auth.Keys{Store: st}, log, WithAudit(rec)), nil
 }
 
 type noArgs struct{}
@@ -166,8 +199,15 @@ func (g *group) apiKeys(ctx context.Context, _ noArgs) ([]APIKey, error) {
 	return APIKeysFromRecords(recs), nil
 }
 
+// createAPIKey audits the key's id, name and scopes: never its secret.
 func (g *group) createAPIKey(ctx context.Context, args CreateAPIKeyArgs) (CreateAPIKeyResult, error) {
 	secret, rec, err := g.keys.Create(ctx, auth.IdentityFrom(ctx), args.Name, args.Scopes)
+	e := audit.Entry{Action: audit.ActionAPIKeyCreate, ResourceType: audit.ResourceAPIKey, Result: audit.ResultOf(err), Detail: audit.DetailOf(err)}
+	if err == nil {
+		e.ResourceID = rec.ID
+		e.Detail = fmt.Sprintf("name %q, scopes %s", rec.Name, auth.JoinScopes(rec.Scopes))
+	}
+	audit.Write(ctx, g.audit, e)
 	if err != nil {
 		return CreateAPIKeyResult{}, err
 	}
@@ -176,6 +216,13 @@ func (g *group) createAPIKey(ctx context.Context, args CreateAPIKeyArgs) (Create
 
 func (g *group) revokeAPIKey(ctx context.Context, args RevokeAPIKeyArgs) (APIKey, error) {
 	rec, err := g.keys.Revoke(ctx, auth.IdentityFrom(ctx), args.ID)
+	e := audit.Entry{Action: audit.ActionAPIKeyRevoke, ResourceType: audit.ResourceAPIKey, ResourceID: strings.TrimSpace(args.ID),
+		Result: audit.ResultOf(err), Detail: audit.DetailOf(err)}
+	if err == nil {
+		e.ResourceID = rec.ID
+		e.Detail = fmt.Sprintf("name %q", rec.Name)
+	}
+	audit.Write(ctx, g.audit, e)
 	if err != nil {
 		return APIKey{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/mapping"
@@ -115,9 +116,19 @@ type DeleteMappingsArgs struct {
 	Shop       string   `json:"shop"`
 }
 
+// Option configures the group.
+type Option func(*group)
+
+// WithAudit records every mutation (upsertMappings, deleteMappings),
+// allowed or not, in rec (audit.Write's rules).
+func WithAudit(rec audit.Recorder) Option { return func(g *group) { g.audit = rec } }
+
 // New is the mappings resolver group.
-func New(storage config.Storage, st Store, log *slog.Logger) *rpc.Group {
+func New(storage config.Storage, st Store, log *slog.Logger, opts ...Option) *rpc.Group {
 	g := &group{storage: storage, store: st}
+	for _, o := range opts {
+		o(g)
+	}
 	return &rpc.Group{
 		Name: GroupName,
 		Log:  log,
@@ -134,6 +145,7 @@ func New(storage config.Storage, st Store, log *slog.Logger) *rpc.Group {
 type group struct {
 	storage config.Storage
 	store   Store
+	audit   audit.Recorder
 }
 
 // shops is the caller's group's shops; a tenant without a group has none.
@@ -304,7 +316,35 @@ func (g *group) mappings(ctx context.Context, args MappingsArgs) (MappingsResult
 	return MappingsResult{Items: wire(ms), Total: total}, nil
 }
 
+// upsertMappings audits one entry per call: the number of mappings and,
+// when they all concern one shop, that shop (the canonicals themselves are
+// in the mappings, not the log).
 func (g *group) upsertMappings(ctx context.Context, args UpsertMappingsArgs) ([]Mapping, error) {
+	out, err := g.doUpsertMappings(ctx, args)
+	e := audit.Entry{Action: audit.ActionMappingsUpsert, ResourceType: audit.ResourceMapping,
+		Result: audit.ResultOf(err), Detail: audit.DetailOf(err)}
+	shops := map[string]bool{}
+	for _, m := range args.Mappings {
+		if d, err := config.NormalizeShop(m.Shop); err == nil {
+			shops[d] = true
+		}
+	}
+	if len(shops) == 1 {
+		for d := range shops {
+			e.Shop = d
+		}
+	}
+	if len(args.Mappings) == 1 {
+		e.ResourceID = args.Mappings[0].ObjectType + ":" + args.Mappings[0].Canonical
+	}
+	if err == nil {
+		e.Detail = fmt.Sprintf("%d mapping(s) upserted", len(out))
+	}
+	audit.Write(ctx, g.audit, e)
+	return out, err
+}
+
+func (g *group) doUpsertMappings(ctx context.Context, args UpsertMappingsArgs) ([]Mapping, error) {
 	caller := auth.IdentityFrom(ctx)
 	if err := caller.Require(auth.ScopeMappingsWrite); err != nil {
 		return nil, err
@@ -342,7 +382,26 @@ func (g *group) upsertMappings(ctx context.Context, args UpsertMappingsArgs) ([]
 	return wire(ms), nil
 }
 
+// deleteMappings audits one entry per call: the object type, the shop and
+// how many mappings were deleted.
 func (g *group) deleteMappings(ctx context.Context, args DeleteMappingsArgs) (int, error) {
+	n, err := g.doDeleteMappings(ctx, args)
+	e := audit.Entry{Action: audit.ActionMappingsDelete, ResourceType: audit.ResourceMapping,
+		Result: audit.ResultOf(err), Detail: audit.DetailOf(err)}
+	if d, serr := config.NormalizeShop(args.Shop); serr == nil {
+		e.Shop = d
+	}
+	if len(args.Canonicals) == 1 {
+		e.ResourceID = args.ObjectType + ":" + args.Canonicals[0]
+	}
+	if err == nil {
+		e.Detail = fmt.Sprintf("%s: %d of %d canonical(s) deleted", args.ObjectType, n, len(args.Canonicals))
+	}
+	audit.Write(ctx, g.audit, e)
+	return n, err
+}
+
+func (g *group) doDeleteMappings(ctx context.Context, args DeleteMappingsArgs) (int, error) {
 	caller := auth.IdentityFrom(ctx)
 	if err := caller.Require(auth.ScopeMappingsWrite); err != nil {
 		return 0, err

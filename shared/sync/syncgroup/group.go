@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/platform"
@@ -178,6 +179,9 @@ type Options struct {
 	Store   Store
 	Queue   Queue
 	Log     *slog.Logger
+	// Audit records every startSync, allowed or not (store.AuditLog in
+	// the function; nil records nothing).
+	Audit audit.Recorder
 	// Now and NewID default to time.Now and "sync_" + a ULID.
 	Now   func() time.Time
 	NewID func() string
@@ -263,7 +267,21 @@ func page(limit, offset *int, def int) (store.Page, error) {
 	return p, nil
 }
 
+// startSync audits every call: the sync started or queued (success, with
+// the sync id), an existing queued sync returned (success, nothing
+// created), or the refusal.
 func (g *group) startSync(ctx context.Context, args StartSyncArgs) (StartSyncResult, error) {
+	res, err := g.doStartSync(ctx, args)
+	e := audit.Entry{Action: audit.ActionSyncStart, ResourceType: audit.ResourceSync, ResourceID: res.SyncID,
+		Result: audit.ResultOf(err), Detail: audit.DetailOf(err)}
+	if err == nil {
+		e.Detail = fmt.Sprintf("type %s, status %s: %s", args.Type, res.Status, res.Message)
+	}
+	audit.Write(ctx, g.Audit, e)
+	return res, err
+}
+
+func (g *group) doStartSync(ctx context.Context, args StartSyncArgs) (StartSyncResult, error) {
 	caller := auth.IdentityFrom(ctx)
 	if err := caller.Require(auth.ScopeSyncWrite); err != nil {
 		return StartSyncResult{}, err
