@@ -20,7 +20,13 @@ FUNCTIONS := \
 	WebhookShopifyFunction:webhook-shopify \
 	WorkerSyncFunction:worker-sync \
 	WorkerEventsFunction:worker-events \
-	ScheduleReconcileFunction:schedule-reconcile
+	ScheduleReconcileFunction:schedule-reconcile \
+	RestFilesUploadUrlFunction:rest-files-upload-url \
+	RestFilesConfirmFunction:rest-files-confirm \
+	RestFilesDownloadUrlFunction:rest-files-download-url \
+	RestFilesGetFunction:rest-files-get \
+	RestFilesListFunction:rest-files-list \
+	RestFilesDeleteFunction:rest-files-delete
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
@@ -114,6 +120,18 @@ build-WorkerSyncFunction: $(BUILD_DIR)/worker-sync/bootstrap            # functi
 build-WorkerEventsFunction: $(BUILD_DIR)/worker-events/bootstrap        # functions/worker-events
 	$(sam-artifact)
 build-ScheduleReconcileFunction: $(BUILD_DIR)/schedule-reconcile/bootstrap # functions/schedule-reconcile
+	$(sam-artifact)
+build-RestFilesUploadUrlFunction: $(BUILD_DIR)/rest-files-upload-url/bootstrap # functions/rest-files-upload-url
+	$(sam-artifact)
+build-RestFilesConfirmFunction: $(BUILD_DIR)/rest-files-confirm/bootstrap # functions/rest-files-confirm
+	$(sam-artifact)
+build-RestFilesDownloadUrlFunction: $(BUILD_DIR)/rest-files-download-url/bootstrap # functions/rest-files-download-url
+	$(sam-artifact)
+build-RestFilesGetFunction: $(BUILD_DIR)/rest-files-get/bootstrap # functions/rest-files-get
+	$(sam-artifact)
+build-RestFilesListFunction: $(BUILD_DIR)/rest-files-list/bootstrap # functions/rest-files-list
+	$(sam-artifact)
+build-RestFilesDeleteFunction: $(BUILD_DIR)/rest-files-delete/bootstrap # functions/rest-files-delete
 	$(sam-artifact)
 
 FORCE:

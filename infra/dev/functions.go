@@ -20,6 +20,7 @@ import (
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/config/configgroup"
 	"github.com/flux-platform/flux/shared/events"
+	"github.com/flux-platform/flux/shared/files/filesapi"
 	"github.com/flux-platform/flux/shared/graphql"
 	"github.com/flux-platform/flux/shared/health"
 	"github.com/flux-platform/flux/shared/health/heartbeat"
@@ -39,23 +40,29 @@ import (
 // Functions is the registry of the real functions.
 func Functions() Registry {
 	return Registry{
-		"AuthorizerFunction":        buildAuthorizer,
-		"GraphqlFunction":           buildGraphql,
-		"GraphqlConfigFunction":     buildGraphqlConfig,
-		"GraphqlStoresFunction":     buildGraphqlStores,
-		"GraphqlMappingsFunction":   buildGraphqlMappings,
-		"GraphqlSyncFunction":       buildGraphqlSync,
-		"RestHealthFunction":        buildRestHealth,
-		"RestRateLimitsFunction":    buildRestRateLimits,
-		"RestObjectHistoryFunction": buildRestObjectHistory,
-		"RestObjectDiffFunction":    buildRestObjectDiff,
-		"OauthInstallFunction":      buildOauthInstall,
-		"OauthCallbackFunction":     buildOauthCallback,
-		"RestHeartbeatFunction":     buildRestHeartbeat,
-		"WebhookShopifyFunction":    buildWebhookShopify,
-		"WorkerSyncFunction":        buildWorkerSync,
-		"WorkerEventsFunction":      buildWorkerEvents,
-		"ScheduleReconcileFunction": buildScheduleReconcile,
+		"AuthorizerFunction":           buildAuthorizer,
+		"GraphqlFunction":              buildGraphql,
+		"GraphqlConfigFunction":        buildGraphqlConfig,
+		"GraphqlStoresFunction":        buildGraphqlStores,
+		"GraphqlMappingsFunction":      buildGraphqlMappings,
+		"GraphqlSyncFunction":          buildGraphqlSync,
+		"RestHealthFunction":           buildRestHealth,
+		"RestRateLimitsFunction":       buildRestRateLimits,
+		"RestObjectHistoryFunction":    buildRestObjectHistory,
+		"RestObjectDiffFunction":       buildRestObjectDiff,
+		"OauthInstallFunction":         buildOauthInstall,
+		"OauthCallbackFunction":        buildOauthCallback,
+		"RestHeartbeatFunction":        buildRestHeartbeat,
+		"WebhookShopifyFunction":       buildWebhookShopify,
+		"WorkerSyncFunction":           buildWorkerSync,
+		"WorkerEventsFunction":         buildWorkerEvents,
+		"ScheduleReconcileFunction":    buildScheduleReconcile,
+		"RestFilesUploadUrlFunction":   buildRestFiles(filesapi.UploadURL),
+		"RestFilesConfirmFunction":     buildRestFiles(filesapi.Confirm),
+		"RestFilesDownloadUrlFunction": buildRestFiles(filesapi.DownloadURL),
+		"RestFilesGetFunction":         buildRestFiles(filesapi.Get),
+		"RestFilesListFunction":        buildRestFiles(filesapi.List),
+		"RestFilesDeleteFunction":      buildRestFiles(filesapi.Delete),
 	}
 }
 
@@ -262,4 +269,16 @@ func buildScheduleReconcile(_ context.Context, d Deps) (Handler, error) {
 		return nil, err
 	}
 	return ScheduleHandler(r.Handle), nil
+}
+
+// functions/rest-files-*: one builder per route; presigned URLs point at the
+// stack's S3 (moto).
+func buildRestFiles(route filesapi.Route) Builder {
+	return func(_ context.Context, d Deps) (Handler, error) {
+		h, err := filesapi.NewFromEnv(route, d.Env, d.AWS, d.Log)
+		if err != nil {
+			return nil, err
+		}
+		return APIHandler(platform.APIGatewayHandler(h)), nil
+	}
 }

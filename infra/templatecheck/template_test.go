@@ -175,6 +175,13 @@ var actionsByFunction = map[string][]string{
 	"RestObjectDiffFunction":    {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"},
 	"RestHeartbeatFunction":     nil,
 	"WebhookShopifyFunction":    {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
+	// Files: one function per route (docs/api.md, Files).
+	"RestFilesUploadUrlFunction":   {"dynamodb:PutItem", "s3:PutObject"},
+	"RestFilesConfirmFunction":     {"dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket"},
+	"RestFilesDownloadUrlFunction": {"dynamodb:GetItem", "s3:GetObject"},
+	"RestFilesGetFunction":         {"dynamodb:GetItem"},
+	"RestFilesListFunction":        {"dynamodb:Query"},
+	"RestFilesDeleteFunction":      {"dynamodb:DeleteItem", "dynamodb:GetItem", "s3:DeleteObject"},
 }
 
 // Every function states its own inline policy: no managed policies, no SAM
@@ -466,7 +473,11 @@ func TestPublicRoutes(t *testing.T) {
 	// health is the tenant's data, apart from the public /api/health.
 	authenticated := map[string]bool{"GET /api/health/stores": false,
 		// Versions are the tenant's data.
-		"GET /api/object-history": false, "GET /api/object-diff": false}
+		"GET /api/object-history": false, "GET /api/object-diff": false,
+		// Files are the tenant's data.
+		"POST /api/v1/files/upload-url": false, "POST /api/v1/files/{id}/confirm": false,
+		"GET /api/v1/files/{id}/download-url": false, "GET /api/v1/files/{id}": false,
+		"GET /api/v1/files": false, "DELETE /api/v1/files/{id}": false}
 	defer func() {
 		for route, seen := range authenticated {
 			if !seen {
