@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -56,6 +57,7 @@ func (b *memBlobs) Get(_ context.Context, k string) ([]byte, error) {
 // the production shop's objects mapped (as after a sync of each).
 type fixture struct {
 	url   string
+	lose  *loser
 	st    *store.Store
 	blobs *memBlobs
 	src   *shopify.Client
@@ -75,7 +77,8 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	lose := &loser{next: srv, armed: map[string]*lose{}}
+	hs := httptest.NewServer(lose)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	client := func(shop, token string) *shopify.Client {
 		c, err := shopify.New(shopify.Session{Shop: shop, AccessToken: token}, shopify.Config{
@@ -87,7 +90,7 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return c
 	}
-	f := &fixture{url: hs.URL, st: storetest.NewTable(t), blobs: &memBlobs{},
+	f := &fixture{url: hs.URL, lose: lose, st: storetest.NewTable(t), blobs: &memBlobs{},
 		src: client(emulator.SourceShop, emulator.SourceToken), prod: client(emulator.ProductionShop, emulator.ProductionToken)}
 	f.w = shopwrite.New(f.prod, f.st, tenant)
 	f.srcObjs = f.mapAll(t, f.src)
@@ -353,4 +356,70 @@ func TestRoundTripPerType(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loser serves the emulator, but for a request whose body contains an
+// armed string it lets the emulator do the work and then closes the
+// connection without the answer: Shopify did it, Flux never heard.
+type loser struct {
+	next  http.Handler
+	mu    sync.Mutex
+	armed map[string]*lose
+	lost  []string
+}
+
+type lose struct{ skip, n int }
+
+// arm loses the answers of the next n requests containing s.
+func (l *loser) arm(s string, n int) { l.armAfter(s, 0, n) }
+
+// armAfter lets skip requests containing s through, then loses n.
+func (l *loser) armAfter(s string, skip, n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.armed[s] = &lose{skip, n}
+}
+
+func (l *loser) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	l.mu.Lock()
+	hit := ""
+	for s, a := range l.armed {
+		if a.n == 0 || !bytes.Contains(body, []byte(s)) {
+			continue
+		}
+		if a.skip > 0 {
+			a.skip--
+			continue
+		}
+		hit = s
+		a.n--
+		l.lost = append(l.lost, s)
+	}
+	l.mu.Unlock()
+	if hit == "" {
+		l.next.ServeHTTP(w, r)
+		return
+	}
+	l.next.ServeHTTP(httptest.NewRecorder(), r)
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// took reports whether an answer to a request containing s was lost.
+func (l *loser) took(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, x := range l.lost {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
