@@ -16,6 +16,7 @@ FUNCTIONS := \
 	RestRateLimitsFunction:rest-rate-limits \
 	RestObjectHistoryFunction:rest-object-history \
 	RestObjectDiffFunction:rest-object-diff \
+	McpFunction:mcp \
 	RestHeartbeatFunction:rest-heartbeat \
 	WebhookShopifyFunction:webhook-shopify \
 	WorkerSyncFunction:worker-sync \
@@ -110,6 +111,8 @@ build-RestRateLimitsFunction: $(BUILD_DIR)/rest-rate-limits/bootstrap   # functi
 build-RestObjectHistoryFunction: $(BUILD_DIR)/rest-object-history/bootstrap # functions/rest-object-history
 	$(sam-artifact)
 build-RestObjectDiffFunction: $(BUILD_DIR)/rest-object-diff/bootstrap    # functions/rest-object-diff
+	$(sam-artifact)
+build-McpFunction: $(BUILD_DIR)/mcp/bootstrap                          # functions/mcp
 	$(sam-artifact)
 build-RestHeartbeatFunction: $(BUILD_DIR)/rest-heartbeat/bootstrap      # functions/rest-heartbeat
 	$(sam-artifact)

@@ -26,6 +26,7 @@ import (
 	"github.com/flux-platform/flux/shared/health/heartbeat"
 	"github.com/flux-platform/flux/shared/install"
 	"github.com/flux-platform/flux/shared/mapping/mappinggroup"
+	"github.com/flux-platform/flux/shared/mcp"
 	"github.com/flux-platform/flux/shared/objects"
 	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/store"
@@ -50,6 +51,7 @@ func Functions() Registry {
 		"RestRateLimitsFunction":       buildRestRateLimits,
 		"RestObjectHistoryFunction":    buildRestObjectHistory,
 		"RestObjectDiffFunction":       buildRestObjectDiff,
+		"McpFunction":                  buildMcp,
 		"OauthInstallFunction":         buildOauthInstall,
 		"OauthCallbackFunction":        buildOauthCallback,
 		"RestHeartbeatFunction":        buildRestHeartbeat,
@@ -160,6 +162,24 @@ func buildRestObjectHistory(_ context.Context, d Deps) (Handler, error) {
 // functions/rest-object-diff: large bodies from the stack's bucket (moto).
 func buildRestObjectDiff(_ context.Context, d Deps) (Handler, error) {
 	h, err := objects.NewDiffFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/mcp, with the in-process transport to the group functions its
+// environment names, as functions/graphql.
+func buildMcp(ctx context.Context, d Deps) (Handler, error) {
+	c, err := mcp.LoadConfig(d.Env)
+	if err != nil {
+		return nil, err
+	}
+	transport, err := d.InProcess(ctx, mcp.GroupFunctionEnv)
+	if err != nil {
+		return nil, err
+	}
+	h, err := mcp.NewWithGroups(c, d.AWS, transport, d.Log)
 	if err != nil {
 		return nil, err
 	}

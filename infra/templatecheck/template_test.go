@@ -173,6 +173,7 @@ var actionsByFunction = map[string][]string{
 	"RestRateLimitsFunction":    {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"RestObjectHistoryFunction": {"dynamodb:Query"},
 	"RestObjectDiffFunction":    {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"},
+	"McpFunction":               {"dynamodb:GetItem", "dynamodb:Query", "lambda:InvokeFunction", "s3:GetObject"},
 	"RestHeartbeatFunction":     nil,
 	"WebhookShopifyFunction":    {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
 	// Files: one function per route (docs/api.md, Files).
@@ -474,6 +475,8 @@ func TestPublicRoutes(t *testing.T) {
 	authenticated := map[string]bool{"GET /api/health/stores": false,
 		// Versions are the tenant's data.
 		"GET /api/object-history": false, "GET /api/object-diff": false,
+		// The MCP server answers only API keys' callers.
+		"POST /api/mcp": false, "GET /api/mcp": false, "DELETE /api/mcp": false,
 		// Files are the tenant's data.
 		"POST /api/v1/files/upload-url": false, "POST /api/v1/files/{id}/confirm": false,
 		"GET /api/v1/files/{id}/download-url": false, "GET /api/v1/files/{id}": false,
