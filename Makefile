@@ -16,6 +16,7 @@ FUNCTIONS := \
 	RestRateLimitsFunction:rest-rate-limits \
 	RestObjectHistoryFunction:rest-object-history \
 	RestObjectDiffFunction:rest-object-diff \
+	RestAuditExportFunction:rest-audit-export \
 	McpFunction:mcp \
 	RestHeartbeatFunction:rest-heartbeat \
 	WebhookShopifyFunction:webhook-shopify \
@@ -111,6 +112,8 @@ build-RestRateLimitsFunction: $(BUILD_DIR)/rest-rate-limits/bootstrap   # functi
 build-RestObjectHistoryFunction: $(BUILD_DIR)/rest-object-history/bootstrap # functions/rest-object-history
 	$(sam-artifact)
 build-RestObjectDiffFunction: $(BUILD_DIR)/rest-object-diff/bootstrap    # functions/rest-object-diff
+	$(sam-artifact)
+build-RestAuditExportFunction: $(BUILD_DIR)/rest-audit-export/bootstrap  # functions/rest-audit-export
 	$(sam-artifact)
 build-McpFunction: $(BUILD_DIR)/mcp/bootstrap                          # functions/mcp
 	$(sam-artifact)

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/flux-platform/flux/shared/audit/export"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/config/configgroup"
@@ -51,6 +51,7 @@ func Functions() Registry {
 		"RestRateLimitsFunction":       buildRestRateLimits,
 		"RestObjectHistoryFunction":    buildRestObjectHistory,
 		"RestObjectDiffFunction":       buildRestObjectDiff,
+		"RestAuditExportFunction":      buildRestAuditExport,
 		"McpFunction":                  buildMcp,
 		"OauthInstallFunction":         buildOauthInstall,
 		"OauthCallbackFunction":        buildOauthCallback,
@@ -96,37 +97,41 @@ func buildGraphql(ctx context.Context, d Deps) (Handler, error) {
 	return APIHandler(platform.APIGatewayHandler(h)), nil
 }
 
-// functions/graphql-mappings.
+// functions/graphql-mappings (mutations audited).
 func buildGraphqlMappings(_ context.Context, d Deps) (Handler, error) {
-	table := d.Env.String("TABLE_NAME")
-	if err := d.Env.Err(); err != nil {
+	g, err := mappinggroup.NewFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
 		return nil, err
 	}
-	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
-	return GroupHandler{mappinggroup.New(st, st, d.Log)}, nil
+	return GroupHandler{g}, nil
 }
 
 // functions/graphql-sync. Started syncs go to the SyncQueue in moto, which
-// worker-sync consumes.
+// worker-sync consumes (startSync audited).
 func buildGraphqlSync(_ context.Context, d Deps) (Handler, error) {
-	table := d.Env.String("TABLE_NAME")
-	queueURL := d.Env.String("SYNC_QUEUE_URL")
-	if err := d.Env.Err(); err != nil {
+	g, err := syncgroup.NewFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
 		return nil, err
 	}
-	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
-	q := syncgroup.SQSQueue{Client: sqs.NewFromConfig(d.AWS), URL: queueURL}
-	return GroupHandler{syncgroup.New(syncgroup.Options{Storage: st, Store: st, Queue: q, Log: d.Log})}, nil
+	return GroupHandler{g}, nil
 }
 
-// functions/graphql-config.
+// functions/graphql-config (key creation and revocation audited).
 func buildGraphqlConfig(_ context.Context, d Deps) (Handler, error) {
-	table := d.Env.String("TABLE_NAME")
-	if err := d.Env.Err(); err != nil {
+	g, err := configgroup.NewFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
 		return nil, err
 	}
-	st := store.New(dynamodb.NewFromConfig(d.AWS), table)
-	return GroupHandler{configgroup.New(st, &auth.Keys{Store: st}, d.Log)}, nil
+	return GroupHandler{g}, nil
+}
+
+// functions/rest-audit-export.
+func buildRestAuditExport(_ context.Context, d Deps) (Handler, error) {
+	h, err := export.NewFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
 }
 
 // functions/graphql-stores. Tokens come from the token service when the
