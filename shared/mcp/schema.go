@@ -71,18 +71,27 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-// menuItemSchema stands in for stores.MenuItem, which contains itself
-// (menus nest three levels deep) and so cannot be inferred.
-var menuItemSchema = &jsonschema.Schema{
-	Type: "object",
-	Properties: map[string]*jsonschema.Schema{
-		"title":      {Type: "string"},
-		"type":       {Type: "string"},
-		"url":        {Types: []string{"null", "string"}},
-		"resourceId": {Types: []string{"null", "string"}},
-		"items":      {Types: []string{"null", "array"}, Items: &jsonschema.Schema{Type: "object"}},
-	},
-	Required: []string{"title", "type", "items"},
+// menuItemSchema stands in for stores.MenuItem, which contains itself and
+// so cannot be inferred: Shopify's menus nest three levels deep, so the
+// schema describes three levels and leaves the (empty) fourth open.
+var menuItemSchema = menuItem(3)
+
+func menuItem(levels int) *jsonschema.Schema {
+	items := &jsonschema.Schema{Type: "object"}
+	if levels > 1 {
+		items = menuItem(levels - 1)
+	}
+	return &jsonschema.Schema{
+		Type: "object",
+		Properties: map[string]*jsonschema.Schema{
+			"title":      {Type: "string"},
+			"type":       {Type: "string"},
+			"url":        {Types: []string{"null", "string"}},
+			"resourceId": {Types: []string{"null", "string"}},
+			"items":      {Types: []string{"null", "array"}, Items: items},
+		},
+		Required: []string{"title", "type", "items"},
+	}
 }
 
 // outputOf is the output schema of a wire type.
