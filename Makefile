@@ -10,6 +10,7 @@ FUNCTIONS := \
 	GraphqlStoresFunction:graphql-stores \
 	GraphqlMappingsFunction:graphql-mappings \
 	GraphqlSyncFunction:graphql-sync \
+	GraphqlReleasesFunction:graphql-releases \
 	OauthInstallFunction:oauth-install \
 	OauthCallbackFunction:oauth-callback \
 	RestHealthFunction:rest-health \
@@ -100,6 +101,8 @@ build-GraphqlStoresFunction: $(BUILD_DIR)/graphql-stores/bootstrap      # functi
 build-GraphqlMappingsFunction: $(BUILD_DIR)/graphql-mappings/bootstrap  # functions/graphql-mappings
 	$(sam-artifact)
 build-GraphqlSyncFunction: $(BUILD_DIR)/graphql-sync/bootstrap          # functions/graphql-sync
+	$(sam-artifact)
+build-GraphqlReleasesFunction: $(BUILD_DIR)/graphql-releases/bootstrap  # functions/graphql-releases
 	$(sam-artifact)
 build-OauthInstallFunction: $(BUILD_DIR)/oauth-install/bootstrap        # functions/oauth-install
 	$(sam-artifact)

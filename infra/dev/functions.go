@@ -29,6 +29,7 @@ import (
 	"github.com/flux-platform/flux/shared/mcp"
 	"github.com/flux-platform/flux/shared/objects"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/release/releasegroup"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
@@ -47,6 +48,7 @@ func Functions() Registry {
 		"GraphqlStoresFunction":        buildGraphqlStores,
 		"GraphqlMappingsFunction":      buildGraphqlMappings,
 		"GraphqlSyncFunction":          buildGraphqlSync,
+		"GraphqlReleasesFunction":      buildGraphqlReleases,
 		"RestHealthFunction":           buildRestHealth,
 		"RestRateLimitsFunction":       buildRestRateLimits,
 		"RestObjectHistoryFunction":    buildRestObjectHistory,
@@ -110,6 +112,16 @@ func buildGraphqlMappings(_ context.Context, d Deps) (Handler, error) {
 // worker-sync consumes (startSync audited).
 func buildGraphqlSync(_ context.Context, d Deps) (Handler, error) {
 	g, err := syncgroup.NewFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return GroupHandler{g}, nil
+}
+
+// functions/graphql-releases (mutations audited). Triggered deploys go to
+// the DeployQueue in moto.
+func buildGraphqlReleases(_ context.Context, d Deps) (Handler, error) {
+	g, err := releasegroup.NewFromEnv(d.Env, d.AWS, d.Log)
 	if err != nil {
 		return nil, err
 	}

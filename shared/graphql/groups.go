@@ -3,6 +3,7 @@ package graphql
 import (
 	"github.com/flux-platform/flux/shared/config/configgroup"
 	"github.com/flux-platform/flux/shared/mapping/mappinggroup"
+	"github.com/flux-platform/flux/shared/release/releasegroup"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/sync/syncgroup"
 )
@@ -16,4 +17,5 @@ var GroupFunctionEnv = map[string]string{
 	stores.GroupName:       "GROUP_FUNCTION_STORES",
 	mappinggroup.GroupName: "GROUP_FUNCTION_MAPPINGS",
 	syncgroup.GroupName:    "GROUP_FUNCTION_SYNC",
+	releasegroup.GroupName: "GROUP_FUNCTION_RELEASES",
 }
