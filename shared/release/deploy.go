@@ -89,12 +89,14 @@ const (
 	ActionUpdated Action = "UPDATED"
 	ActionSkipped Action = "SKIPPED"
 	ActionFailed  Action = "FAILED"
+	// ActionDeleted: a rollback deleted an object its deploy created.
+	ActionDeleted Action = "DELETED"
 )
 
 // ParseAction validates an action name.
 func ParseAction(s string) (Action, error) {
 	switch a := Action(s); a {
-	case ActionCreated, ActionUpdated, ActionSkipped, ActionFailed:
+	case ActionCreated, ActionUpdated, ActionSkipped, ActionFailed, ActionDeleted:
 		return a, nil
 	}
 	return "", platform.E(platform.KindValidation, fmt.Sprintf("unknown deploy action %q", s))
