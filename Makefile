@@ -17,6 +17,7 @@ FUNCTIONS := \
 	RestRateLimitsFunction:rest-rate-limits \
 	RestObjectHistoryFunction:rest-object-history \
 	RestObjectDiffFunction:rest-object-diff \
+	RestObjectRevertFunction:rest-object-revert \
 	RestAuditExportFunction:rest-audit-export \
 	McpFunction:mcp \
 	RestHeartbeatFunction:rest-heartbeat \
@@ -115,6 +116,8 @@ build-RestRateLimitsFunction: $(BUILD_DIR)/rest-rate-limits/bootstrap   # functi
 build-RestObjectHistoryFunction: $(BUILD_DIR)/rest-object-history/bootstrap # functions/rest-object-history
 	$(sam-artifact)
 build-RestObjectDiffFunction: $(BUILD_DIR)/rest-object-diff/bootstrap    # functions/rest-object-diff
+	$(sam-artifact)
+build-RestObjectRevertFunction: $(BUILD_DIR)/rest-object-revert/bootstrap # functions/rest-object-revert
 	$(sam-artifact)
 build-RestAuditExportFunction: $(BUILD_DIR)/rest-audit-export/bootstrap  # functions/rest-audit-export
 	$(sam-artifact)

@@ -53,6 +53,7 @@ func Functions() Registry {
 		"RestRateLimitsFunction":       buildRestRateLimits,
 		"RestObjectHistoryFunction":    buildRestObjectHistory,
 		"RestObjectDiffFunction":       buildRestObjectDiff,
+		"RestObjectRevertFunction":     buildRestObjectRevert,
 		"RestAuditExportFunction":      buildRestAuditExport,
 		"McpFunction":                  buildMcp,
 		"OauthInstallFunction":         buildOauthInstall,
@@ -179,6 +180,16 @@ func buildRestObjectHistory(_ context.Context, d Deps) (Handler, error) {
 // functions/rest-object-diff: large bodies from the stack's bucket (moto).
 func buildRestObjectDiff(_ context.Context, d Deps) (Handler, error) {
 	h, err := objects.NewDiffFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return APIHandler(platform.APIGatewayHandler(h)), nil
+}
+
+// functions/rest-object-revert: tokens as the workers read them (the app
+// secret from SHOPIFY_API_SECRET), bodies in the stack's bucket (moto).
+func buildRestObjectRevert(ctx context.Context, d Deps) (Handler, error) {
+	h, err := objects.NewRevertFromEnv(ctx, d.Env, d.AWS, nil, d.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -175,10 +175,12 @@ var actionsByFunction = map[string][]string{
 	"RestRateLimitsFunction":    {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"},
 	"RestObjectHistoryFunction": {"dynamodb:Query"},
 	"RestObjectDiffFunction":    {"dynamodb:GetItem", "dynamodb:Query", "s3:GetObject"},
-	"RestAuditExportFunction":   {"dynamodb:Query"},
-	"McpFunction":               {"dynamodb:GetItem", "dynamodb:Query", "lambda:InvokeFunction", "s3:GetObject"},
-	"RestHeartbeatFunction":     nil,
-	"WebhookShopifyFunction":    {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
+	"RestObjectRevertFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+		"kms:Decrypt", "kms:GenerateDataKey", "s3:GetObject", "s3:PutObject", "ssm:GetParameter"},
+	"RestAuditExportFunction": {"dynamodb:Query"},
+	"McpFunction":             {"dynamodb:GetItem", "dynamodb:Query", "lambda:InvokeFunction", "s3:GetObject"},
+	"RestHeartbeatFunction":   nil,
+	"WebhookShopifyFunction":  {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
 	// Files: one function per route (docs/api.md, Files).
 	"RestFilesUploadUrlFunction":   {"dynamodb:PutItem", "s3:PutObject"},
 	"RestFilesConfirmFunction":     {"dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket"},
@@ -477,7 +479,7 @@ func TestPublicRoutes(t *testing.T) {
 	// health is the tenant's data, apart from the public /api/health.
 	authenticated := map[string]bool{"GET /api/health/stores": false,
 		// Versions are the tenant's data.
-		"GET /api/object-history": false, "GET /api/object-diff": false,
+		"GET /api/object-history": false, "GET /api/object-diff": false, "POST /api/object-revert": false,
 		// The MCP server answers only API keys' callers.
 		"POST /api/mcp": false, "GET /api/mcp": false, "DELETE /api/mcp": false,
 		// Files are the tenant's data.
