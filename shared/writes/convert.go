@@ -122,9 +122,9 @@ func ref(t mapping.ObjectType, canonical string) map[string]any {
 
 // objectRef converts a reference input.
 func (c *checker) objectRef(field string, r ObjectRef) map[string]any {
-	t, err := mapping.ParseObjectType(r.Type)
+	t, err := mapping.ParseObjectType(r.ObjectType)
 	if err != nil || t == mapping.Theme {
-		c.fail(field+".type", "%q is not an object type Flux maps", clip(r.Type))
+		c.fail(field+".objectType", "%q is not an object type Flux writes", clip(r.ObjectType))
 		return nil
 	}
 	c.canonical(field+".canonical", t, r.Canonical)

@@ -11,8 +11,8 @@ package writes
 // ObjectRef names an object of the target store by type and canonical path
 // (a product by handle, an article as blog/handle...): a reference.
 type ObjectRef struct {
-	Type      string `json:"type"`
-	Canonical string `json:"canonical"`
+	ObjectType string `json:"objectType"`
+	Canonical  string `json:"canonical"`
 }
 
 // Metafield is a metafield to set on the object. A reference metafield
