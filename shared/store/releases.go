@@ -425,6 +425,15 @@ func txReasons(op string, err error, errs ...error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
+// plainPut is a transaction Put without a condition.
+func (s *Store) plainPut(item any) (types.TransactWriteItem, error) {
+	av, err := marshal(item)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}}, nil
+}
+
 func isCCF(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
@@ -468,7 +477,7 @@ func (s *Store) CreateRelease(ctx context.Context, r release.Release) error {
 	}
 	items := []types.TransactWriteItem{put}
 	if r.PRNumber > 0 {
-		pr, err := s.put(releasePRItem{PK: TenantPK(r.TenantID), SK: ReleasePRSK(r.PRNumber), Type: typeRelPR, ReleaseID: r.ID}, "", nil)
+		pr, err := s.plainPut(releasePRItem{PK: TenantPK(r.TenantID), SK: ReleasePRSK(r.PRNumber), Type: typeRelPR, ReleaseID: r.ID})
 		if err != nil {
 			return err
 		}
@@ -488,7 +497,7 @@ func (s *Store) PutReleaseChanges(ctx context.Context, tenantID, releaseID strin
 		chunk := changes[start:min(start+changesPerTxn, len(changes))]
 		items := make([]types.TransactWriteItem, 0, len(chunk))
 		for _, c := range chunk {
-			p, err := s.put(changeToItem(tenantID, releaseID, c), "", nil)
+			p, err := s.plainPut(changeToItem(tenantID, releaseID, c))
 			if err != nil {
 				return err
 			}
