@@ -2,6 +2,7 @@ package syncworker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/flux-platform/flux/shared/catalog"
@@ -71,4 +72,38 @@ func (r shopReader) Exists(ctx context.Context, _ mapping.ObjectType, gids []str
 		out[gids[i]] = n != nil && n.ID != ""
 	}
 	return out, nil
+}
+
+// StartBulkIDs starts a bulk operation listing the GIDs of type t.
+func (r shopReader) StartBulkIDs(ctx context.Context, t mapping.ObjectType) (string, error) {
+	q, err := catalog.BulkIDsQuery(t)
+	if err != nil {
+		return "", err
+	}
+	op, err := r.client.StartBulkQuery(ctx, q, nil)
+	if err != nil {
+		return "", fmt.Errorf("bulk ids of %s: %w", t, err)
+	}
+	return op.ID, nil
+}
+
+// StreamBulkIDs calls fn with the GID of every root object of a bulk
+// result (a full read's or StartBulkIDs'): lines with a __parentId are
+// nested objects and skipped.
+func (r shopReader) StreamBulkIDs(ctx context.Context, url string, fn func(gid string) error) error {
+	return r.client.StreamBulkResult(ctx, url, 0, func(l shopify.BulkLine) error {
+		if l.ParentID != "" {
+			return nil
+		}
+		var n struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(l.Raw, &n); err != nil {
+			return fmt.Errorf("bulk ids: %w", err)
+		}
+		if n.ID == "" {
+			return nil
+		}
+		return fn(n.ID)
+	})
 }

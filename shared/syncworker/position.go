@@ -27,6 +27,13 @@ type position struct {
 	// objects of its result are done.
 	BulkID   string `json:"bulkId,omitempty"`
 	BulkDone int    `json:"bulkDone,omitempty"`
+	// IDsURL is the bulk result listing the step's GIDs for its deletion
+	// check (the full read's own result, or an ids-only bulk operation's;
+	// "" with IDsReady when the type has no objects); IDsByNodes falls back
+	// to nodes(ids:) when no bulk result can be had.
+	IDsURL     string `json:"idsUrl,omitempty"`
+	IDsReady   bool   `json:"idsReady,omitempty"`
+	IDsByNodes bool   `json:"idsByNodes,omitempty"`
 	// Since is the incremental read's lower bound for the current shop
 	// (zero: a full read), decided when the shop's read starts.
 	Since   time.Time `json:"since,omitzero"`
@@ -75,6 +82,7 @@ func decodePosition(s string) (position, error) {
 func (p *position) nextStep() {
 	p.Step++
 	p.Phase, p.Cursor, p.BulkID, p.BulkDone = phaseRead, "", "", 0
+	p.IDsURL, p.IDsReady, p.IDsByNodes = "", false, false
 }
 
 // nextShop moves to the next shop's first step.
@@ -82,5 +90,6 @@ func (p *position) nextShop() {
 	p.Shop++
 	p.Step = 0
 	p.Phase, p.Cursor, p.BulkID, p.BulkDone = phaseRead, "", "", 0
+	p.IDsURL, p.IDsReady, p.IDsByNodes = "", false, false
 	p.Since, p.Decided = time.Time{}, false
 }

@@ -297,6 +297,7 @@ func (r *run) bulk(ctx context.Context, t mapping.ObjectType) error {
 	}
 	if url == "" {
 		r.toDeletes()
+		r.pos.IDsReady = true // no objects: the deletion check lists none
 		return nil
 	}
 	var chunk []catalog.Object
@@ -338,6 +339,9 @@ func (r *run) bulk(ctx context.Context, t mapping.ObjectType) error {
 		return err
 	}
 	r.toDeletes()
+	// The full read's result lists every object: the deletion check
+	// compares with it instead of asking Shopify about each mapping.
+	r.pos.IDsURL, r.pos.IDsReady = url, true
 	return nil
 }
 
@@ -348,6 +352,9 @@ func (r *run) deletes(ctx context.Context, t mapping.ObjectType) error {
 		r.pos.nextStep() // the live theme is never deleted, only replaced
 		return nil
 	}
+	if r.reader.BulkSupported(t) && !r.pos.IDsByNodes {
+		return r.deletesByBulk(ctx, t)
+	}
 	ms, _, err := r.w.Store.ListMappings(ctx, r.sy.TenantID, t, r.shop, mapping.ListPage{Limit: r.o.DeleteBatch, After: r.pos.Cursor})
 	if err != nil {
 		return fmt.Errorf("deletion check %s of %s: %w", t, r.shop, err)
@@ -356,8 +363,107 @@ func (r *run) deletes(ctx context.Context, t mapping.ObjectType) error {
 		r.pos.nextStep()
 		return nil
 	}
-	gids := make([]string, len(ms))
-	for i, m := range ms {
+	if err := r.deleteMissing(ctx, t, ms); err != nil {
+		return err
+	}
+	r.pos.Cursor = ms[len(ms)-1].Canonical
+	if len(ms) < r.o.DeleteBatch {
+		r.pos.nextStep()
+	}
+	return nil
+}
+
+// deletesByBulk checks Flux's mappings of type t against a bulk listing of
+// the shop's GIDs (the full read's result, or an ids-only bulk operation
+// started here): a few Shopify points however many objects, where
+// nodes(ids:) costs about one point per mapping. A mapping missing from the
+// listing is confirmed with nodes(ids:) before it is recorded as deleted,
+// since an object created after the listing is not in it. The listing is
+// read again by each run that continues the check (it is only GIDs).
+func (r *run) deletesByBulk(ctx context.Context, t mapping.ObjectType) error {
+	if !r.pos.IDsReady {
+		return r.bulkIDs(ctx, t)
+	}
+	live := map[string]bool{}
+	if r.pos.IDsURL != "" {
+		err := r.reader.StreamBulkIDs(ctx, r.pos.IDsURL, func(gid string) error {
+			live[gid] = true
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("deletion check %s of %s: %w", t, r.shop, err)
+		}
+	}
+	for {
+		ms, _, err := r.w.Store.ListMappings(ctx, r.sy.TenantID, t, r.shop, mapping.ListPage{Limit: r.o.DeleteBatch, After: r.pos.Cursor})
+		if err != nil {
+			return fmt.Errorf("deletion check %s of %s: %w", t, r.shop, err)
+		}
+		if len(ms) == 0 {
+			r.pos.nextStep()
+			return nil
+		}
+		var candidates []mapping.Mapping
+		for _, m := range ms {
+			if !live[m.GID] {
+				candidates = append(candidates, m)
+			}
+		}
+		if err := r.deleteMissing(ctx, t, candidates); err != nil {
+			return err
+		}
+		r.pos.Cursor = ms[len(ms)-1].Canonical
+		if len(ms) < r.o.DeleteBatch {
+			r.pos.nextStep()
+			return nil
+		}
+		if err := r.save(ctx); err != nil {
+			return err
+		}
+		if !r.w.now().Before(r.deadline) {
+			return nil // the loop saves again and continues in another run
+		}
+	}
+}
+
+// bulkIDs starts, then polls, the ids-only bulk operation of a deletion
+// check; a type or shop that refuses it is checked by nodes(ids:).
+func (r *run) bulkIDs(ctx context.Context, t mapping.ObjectType) error {
+	if r.pos.BulkID == "" {
+		id, err := r.reader.StartBulkIDs(ctx, t)
+		if k := platform.KindOf(err); err != nil && (k == platform.KindValidation || k == platform.KindConflict) {
+			r.w.Log.Warn("bulk id listing refused; checking deletions by nodes", "sync", r.sy.ID, "shop", r.shop, "type", t, "error", err)
+			r.pos.IDsByNodes = true
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("deletion check %s of %s: %w", t, r.shop, err)
+		}
+		r.pos.BulkID = id
+		return nil
+	}
+	status, url, err := r.reader.BulkState(ctx, r.pos.BulkID)
+	if err != nil {
+		return fmt.Errorf("deletion check %s of %s: %w", t, r.shop, err)
+	}
+	switch status {
+	case "CREATED", "RUNNING", "CANCELING":
+		r.wait = r.o.BulkPoll
+	case "COMPLETED":
+		r.pos.IDsURL, r.pos.IDsReady, r.pos.BulkID = url, true, ""
+	default:
+		r.pos.IDsByNodes, r.pos.BulkID = true, ""
+	}
+	return nil
+}
+
+// deleteMissing confirms with Shopify that candidates are gone and records
+// their deletions.
+func (r *run) deleteMissing(ctx context.Context, t mapping.ObjectType, candidates []mapping.Mapping) error {
+	if len(candidates) == 0 {
+		return nil
+	}
+	gids := make([]string, len(candidates))
+	for i, m := range candidates {
 		gids[i] = m.GID
 	}
 	exists, err := r.reader.Exists(ctx, t, gids)
@@ -365,7 +471,7 @@ func (r *run) deletes(ctx context.Context, t mapping.ObjectType) error {
 		return fmt.Errorf("deletion check %s of %s: %w", t, r.shop, err)
 	}
 	var ops []fsync.Operation
-	for _, m := range ms {
+	for _, m := range candidates {
 		if exists[m.GID] {
 			continue
 		}
@@ -377,10 +483,6 @@ func (r *run) deletes(ctx context.Context, t mapping.ObjectType) error {
 	}
 	if err := r.w.Store.RecordOperations(ctx, r.sy.TenantID, r.sy.ID, ops); err != nil {
 		return fmt.Errorf("record operations: %w", err)
-	}
-	r.pos.Cursor = ms[len(ms)-1].Canonical
-	if len(ms) < r.o.DeleteBatch {
-		r.pos.nextStep()
 	}
 	return nil
 }

@@ -69,6 +69,10 @@ type Reader interface {
 	BulkState(ctx context.Context, id string) (status, url string, err error)
 	StreamBulk(ctx context.Context, t mapping.ObjectType, url string, skip int, fn func(catalog.Object) error, invalid func(catalog.Invalid) error) error
 	ThemeFileBodies(ctx context.Context, themeGID string, filenames []string) (map[string][]byte, error)
+	// StartBulkIDs starts a bulk listing of type t's GIDs; StreamBulkIDs
+	// reads the root GIDs of a bulk result (that one or a full read's).
+	StartBulkIDs(ctx context.Context, t mapping.ObjectType) (string, error)
+	StreamBulkIDs(ctx context.Context, url string, fn func(gid string) error) error
 }
 
 // Readers make a Reader for a tenant's shop.
