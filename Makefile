@@ -23,6 +23,7 @@ FUNCTIONS := \
 	RestHeartbeatFunction:rest-heartbeat \
 	WebhookShopifyFunction:webhook-shopify \
 	WorkerSyncFunction:worker-sync \
+	WorkerDeployFunction:worker-deploy \
 	WorkerEventsFunction:worker-events \
 	ScheduleReconcileFunction:schedule-reconcile \
 	RestFilesUploadUrlFunction:rest-files-upload-url \
@@ -128,6 +129,8 @@ build-RestHeartbeatFunction: $(BUILD_DIR)/rest-heartbeat/bootstrap      # functi
 build-WebhookShopifyFunction: $(BUILD_DIR)/webhook-shopify/bootstrap    # functions/webhook-shopify
 	$(sam-artifact)
 build-WorkerSyncFunction: $(BUILD_DIR)/worker-sync/bootstrap            # functions/worker-sync
+	$(sam-artifact)
+build-WorkerDeployFunction: $(BUILD_DIR)/worker-deploy/bootstrap        # functions/worker-deploy
 	$(sam-artifact)
 build-WorkerEventsFunction: $(BUILD_DIR)/worker-events/bootstrap        # functions/worker-events
 	$(sam-artifact)

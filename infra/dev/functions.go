@@ -19,6 +19,7 @@ import (
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/config/configgroup"
+	"github.com/flux-platform/flux/shared/deploy"
 	"github.com/flux-platform/flux/shared/events"
 	"github.com/flux-platform/flux/shared/files/filesapi"
 	"github.com/flux-platform/flux/shared/graphql"
@@ -61,6 +62,7 @@ func Functions() Registry {
 		"RestHeartbeatFunction":        buildRestHeartbeat,
 		"WebhookShopifyFunction":       buildWebhookShopify,
 		"WorkerSyncFunction":           buildWorkerSync,
+		"WorkerDeployFunction":         buildWorkerDeploy,
 		"WorkerEventsFunction":         buildWorkerEvents,
 		"ScheduleReconcileFunction":    buildScheduleReconcile,
 		"RestFilesUploadUrlFunction":   buildRestFiles(filesapi.UploadURL),
@@ -295,6 +297,15 @@ func buildWebhookShopify(ctx context.Context, d Deps) (Handler, error) {
 // functions/worker-sync.
 func buildWorkerSync(ctx context.Context, d Deps) (Handler, error) {
 	w, err := syncworker.NewFromEnv(ctx, d.Env, d.AWS, nil, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return SQSHandler(w.Handle), nil
+}
+
+// functions/worker-deploy.
+func buildWorkerDeploy(ctx context.Context, d Deps) (Handler, error) {
+	w, err := deploy.NewFromEnv(ctx, d.Env, d.AWS, nil, d.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -165,6 +165,8 @@ var actionsByFunction = map[string][]string{
 		"s3:GetObject", "sqs:SendMessage"},
 	"WorkerSyncFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 		"kms:Decrypt", "kms:GenerateDataKey", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "sqs:SendMessage", "ssm:GetParameter"},
+	"WorkerDeployFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+		"kms:Decrypt", "kms:GenerateDataKey", "s3:GetObject", "s3:PutObject", "sqs:SendMessage", "ssm:GetParameter"},
 	"WorkerEventsFunction": {"dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 		"kms:Decrypt", "kms:GenerateDataKey", "s3:GetObject", "s3:PutObject", "ssm:GetParameter"},
 	"ScheduleReconcileFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"},

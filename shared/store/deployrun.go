@@ -146,8 +146,8 @@ func (s *Store) RetryDeploy(ctx context.Context, r release.Release, jobIDs map[s
 	n := len(jobIDs)
 	items := []types.TransactWriteItem{{Update: &types.Update{
 		TableName: aws.String(s.Table), Key: key(ReleasePK(r.TenantID, r.ID), skRelease),
-		UpdateExpression: aws.String("SET #st = :dep, jobsActive = jobsActive + :n, jobsFailed = jobsFailed - :n, cancelRequested = :f, updatedAt = :at REMOVE #err"),
-		ConditionExpression: aws.String("#st = :failed AND jobsFailed >= :n AND attribute_not_exists(rollbackJobs)"),
+		UpdateExpression:         aws.String("SET #st = :dep, jobsActive = jobsActive + :n, jobsFailed = jobsFailed - :n, cancelRequested = :f, updatedAt = :at REMOVE #err"),
+		ConditionExpression:      aws.String("#st = :failed AND jobsFailed >= :n AND attribute_not_exists(rollbackJobs)"),
 		ExpressionAttributeNames: map[string]string{"#st": "status", "#err": "error"},
 		ExpressionAttributeValues: vals(":dep", string(release.Deploying), ":failed", string(release.Failed), ":n", n, ":f", false,
 			":at", formatTime(at)),

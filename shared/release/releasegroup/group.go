@@ -119,22 +119,20 @@ func New(o Options) *rpc.Group {
 	if g.NewJobID == nil {
 		g.NewJobID = release.NewJobID
 	}
-	return &rpc.Group{
-		Name: GroupName,
-		Log:  o.Log,
-		Ops: map[string]rpc.Operation{
-			OpRelease:          rpc.Op(g.release),
-			OpReleaseByPR:      rpc.Op(g.releaseByPR),
-			OpReleaseChanges:   rpc.Op(g.releaseChanges),
-			OpDeployJob:        rpc.Op(g.deployJob),
-			OpApprovalRules:    rpc.Op(g.approvalRules),
-			OpCreateRelease:    rpc.Op(g.createRelease),
-			OpApproveRelease:   rpc.Op(g.approveRelease),
-			OpTriggerDeploy:    rpc.Op(g.triggerDeploy),
-			OpCancelRelease:    rpc.Op(g.cancelRelease),
-			OpSetApprovalRules: rpc.Op(g.setApprovalRules),
-		},
+	ops := map[string]rpc.Operation{
+		OpRelease:          rpc.Op(g.release),
+		OpReleaseByPR:      rpc.Op(g.releaseByPR),
+		OpReleaseChanges:   rpc.Op(g.releaseChanges),
+		OpDeployJob:        rpc.Op(g.deployJob),
+		OpApprovalRules:    rpc.Op(g.approvalRules),
+		OpCreateRelease:    rpc.Op(g.createRelease),
+		OpApproveRelease:   rpc.Op(g.approveRelease),
+		OpTriggerDeploy:    rpc.Op(g.triggerDeploy),
+		OpCancelRelease:    rpc.Op(g.cancelRelease),
+		OpSetApprovalRules: rpc.Op(g.setApprovalRules),
 	}
+	g.addRollbackOps(ops) // rollback.go
+	return &rpc.Group{Name: GroupName, Log: o.Log, Ops: ops}
 }
 
 type group struct{ Options }
