@@ -56,22 +56,22 @@ func (g *group) uploadFile(ctx context.Context, in writes.UploadFileInput) (Resu
 			name = *in.Filename
 		}
 		return writes.ConvertUpload(name, ctype, source, in.Alt)
-	}, nil)
+	}, overlayDefinition)
 }
 
 // updateFile sets the alt text of a file of the shop's library.
 func (g *group) updateFile(ctx context.Context, in writes.UpdateFileInput) (Result, error) {
 	return g.run(ctx, "write.updateFile", in.Shop, nil, func(context.Context, auth.Identity) (writes.Body, error) {
 		return writes.ConvertFileUpdate(in)
-	}, func(ctx context.Context, w ShopWriter, b writes.Body) error {
+	}, func(ctx context.Context, w ShopWriter, b writes.Body) (writes.Body, error) {
 		gid, err := w.Lookup(ctx, mapping.File, b.Canonical)
 		if err != nil {
-			return err
+			return b, err
 		}
 		if gid == "" {
-			return platform.E(platform.KindNotFound, "file "+b.Canonical+" is not in "+in.Shop+"'s file library; upload it with uploadFile")
+			return b, platform.E(platform.KindNotFound, "file "+b.Canonical+" is not in "+in.Shop+"'s file library; upload it with uploadFile")
 		}
-		return nil
+		return b, nil
 	})
 }
 

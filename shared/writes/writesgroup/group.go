@@ -105,6 +105,7 @@ type Shops interface {
 type ShopWriter interface {
 	WriteJSON(ctx context.Context, t mapping.ObjectType, canonical string, body []byte, opts shopwrite.Options) (shopwrite.Result, error)
 	Lookup(ctx context.Context, t mapping.ObjectType, canonical string) (string, error)
+	Snapshot(ctx context.Context, t mapping.ObjectType, canonical string) ([]byte, bool, error)
 }
 
 var _ ShopWriter = (*shopwrite.Writer)(nil)
@@ -185,14 +186,36 @@ func New(o Options) *rpc.Group {
 
 // write is one direct write: scope, input, shop, shopwrite, capture, audit.
 func (g *group) write(ctx context.Context, action, shop string, convert func() (writes.Body, error)) (Result, error) {
-	return g.run(ctx, action, shop, nil, func(context.Context, auth.Identity) (writes.Body, error) { return convert() }, nil)
+	return g.run(ctx, action, shop, nil, func(context.Context, auth.Identity) (writes.Body, error) { return convert() }, overlayDefinition)
+}
+
+// overlayDefinition: a definition (which Flux creates but never changes)
+// that exists in the shop is compared with the input over the fields the
+// input gives; fields it leaves out keep the shop's values (writes.Overlay),
+// so writing the same definition again is an update that changes nothing,
+// and one that differs is refused naming the fields.
+func overlayDefinition(ctx context.Context, w ShopWriter, b writes.Body) (writes.Body, error) {
+	if b.Type != mapping.MetafieldDefinition && b.Type != mapping.MetaobjectDefinition {
+		return b, nil
+	}
+	cur, ok, err := w.Snapshot(ctx, b.Type, b.Canonical)
+	if err != nil || !ok {
+		return b, err
+	}
+	merged, err := writes.Overlay(cur, b.JSON)
+	if err != nil {
+		return b, err
+	}
+	b.JSON = merged
+	return b, nil
 }
 
 // run is write with extra scopes, a convert that may read (uploadFile),
-// and a check before writing (updateFile: the file must exist).
+// and a step before writing that may check or complete the body with the
+// shop's object (updateFile: the file must exist; definitions).
 func (g *group) run(ctx context.Context, action, shop string, extra []auth.Scope,
 	convert func(context.Context, auth.Identity) (writes.Body, error),
-	before func(context.Context, ShopWriter, writes.Body) error) (res Result, err error) {
+	prepare func(context.Context, ShopWriter, writes.Body) (writes.Body, error)) (res Result, err error) {
 	id := auth.IdentityFrom(ctx)
 	var body writes.Body
 	defer func() {
@@ -222,8 +245,8 @@ func (g *group) run(ctx context.Context, action, shop string, extra []auth.Scope
 		return Result{}, err
 	}
 	w := g.o.Writer(client, id.TenantID, g.fileURL(client, id.TenantID))
-	if before != nil {
-		if err := before(ctx, w, body); err != nil {
+	if prepare != nil {
+		if body, err = prepare(ctx, w, body); err != nil {
 			return refused(shop, body, err)
 		}
 	}
