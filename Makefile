@@ -11,6 +11,7 @@ FUNCTIONS := \
 	GraphqlMappingsFunction:graphql-mappings \
 	GraphqlSyncFunction:graphql-sync \
 	GraphqlReleasesFunction:graphql-releases \
+	GraphqlWritesFunction:graphql-writes \
 	OauthInstallFunction:oauth-install \
 	OauthCallbackFunction:oauth-callback \
 	RestHealthFunction:rest-health \
@@ -105,6 +106,8 @@ build-GraphqlMappingsFunction: $(BUILD_DIR)/graphql-mappings/bootstrap  # functi
 build-GraphqlSyncFunction: $(BUILD_DIR)/graphql-sync/bootstrap          # functions/graphql-sync
 	$(sam-artifact)
 build-GraphqlReleasesFunction: $(BUILD_DIR)/graphql-releases/bootstrap  # functions/graphql-releases
+	$(sam-artifact)
+build-GraphqlWritesFunction: $(BUILD_DIR)/graphql-writes/bootstrap      # functions/graphql-writes
 	$(sam-artifact)
 build-OauthInstallFunction: $(BUILD_DIR)/oauth-install/bootstrap        # functions/oauth-install
 	$(sam-artifact)

@@ -38,6 +38,7 @@ import (
 	"github.com/flux-platform/flux/shared/sync/syncgroup"
 	"github.com/flux-platform/flux/shared/syncworker"
 	"github.com/flux-platform/flux/shared/webhooks"
+	"github.com/flux-platform/flux/shared/writes/writesgroup"
 )
 
 // Functions is the registry of the real functions.
@@ -50,6 +51,7 @@ func Functions() Registry {
 		"GraphqlMappingsFunction":      buildGraphqlMappings,
 		"GraphqlSyncFunction":          buildGraphqlSync,
 		"GraphqlReleasesFunction":      buildGraphqlReleases,
+		"GraphqlWritesFunction":        buildGraphqlWrites,
 		"RestHealthFunction":           buildRestHealth,
 		"RestRateLimitsFunction":       buildRestRateLimits,
 		"RestObjectHistoryFunction":    buildRestObjectHistory,
@@ -125,6 +127,17 @@ func buildGraphqlSync(_ context.Context, d Deps) (Handler, error) {
 // the DeployQueue in moto.
 func buildGraphqlReleases(_ context.Context, d Deps) (Handler, error) {
 	g, err := releasegroup.NewFromEnv(d.Env, d.AWS, d.Log)
+	if err != nil {
+		return nil, err
+	}
+	return GroupHandler{g}, nil
+}
+
+// functions/graphql-writes: tokens as the workers read them (the app
+// secret from SHOPIFY_API_SECRET), bodies and Flux files in the stack's
+// bucket (moto).
+func buildGraphqlWrites(ctx context.Context, d Deps) (Handler, error) {
+	g, err := writesgroup.NewFromEnv(ctx, d.Env, d.AWS, nil, d.Log)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/flux-platform/flux/shared/release/releasegroup"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/sync/syncgroup"
+	"github.com/flux-platform/flux/shared/writes/writesgroup"
 )
 
 // GroupFunctionEnv names, per resolver group, the gateway's environment
@@ -18,4 +19,5 @@ var GroupFunctionEnv = map[string]string{
 	mappinggroup.GroupName: "GROUP_FUNCTION_MAPPINGS",
 	syncgroup.GroupName:    "GROUP_FUNCTION_SYNC",
 	releasegroup.GroupName: "GROUP_FUNCTION_RELEASES",
+	writesgroup.GroupName:  "GROUP_FUNCTION_WRITES",
 }
