@@ -1,5 +1,5 @@
 // Command schedule-reconcile is the daily reconciliation (an EventBridge
-// schedule): one full OBJECTS sync per tenant with stores
+// schedule): full OBJECTS, THEME and FILES syncs per tenant with stores
 // (shared/sync/reconcile).
 package main
 

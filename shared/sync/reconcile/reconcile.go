@@ -1,12 +1,13 @@
 // Package reconcile is the daily reconciliation (functions/schedule-reconcile,
 // an EventBridge schedule in template.yaml): for every tenant with stores it
-// starts an OBJECTS sync triggered by "reconciliation", whose reads are full
-// (never incremental) so that whatever webhooks missed — a delivery Shopify
-// gave up on, a topic Shopify does not send (pages, blogs, articles, menus,
-// files), an edit while the app was being reinstalled — is captured, and
-// deletions are detected. A tenant whose OBJECTS sync is running gets the
-// reconciliation queued behind it; one that already has a queued sync keeps
-// that one (it reads the same stores).
+// starts one sync of each type (OBJECTS, THEME, FILES) triggered by
+// "reconciliation", whose reads are full (never incremental) so that
+// whatever webhooks missed — a delivery Shopify gave up on, a topic Shopify
+// does not send (pages, blogs, articles, menus, files), an edit while the
+// app was being reinstalled — is captured, and deletions are detected. A
+// tenant whose sync of a type is running gets the reconciliation queued
+// behind it; one that already has a queued sync keeps that one (it reads the
+// same stores).
 package reconcile
 
 import (
@@ -42,7 +43,8 @@ type Result struct {
 	Started, Queued, AlreadyQueued, NoStores, Failed int
 }
 
-// Run starts one reconciliation per tenant with stores. One tenant's
+// Run starts the reconciliation syncs of every tenant with stores (one per
+// sync type; Result counts syncs, and tenants without stores). One tenant's
 // failure does not stop the others; Run fails (so the schedule retries)
 // only when some tenant failed.
 func (r Reconciler) Run(ctx context.Context) (Result, error) {
@@ -58,10 +60,13 @@ func (r Reconciler) Run(ctx context.Context) (Result, error) {
 			res.NoStores++
 			continue
 		}
-		if err == nil {
+		for _, typ := range fsync.Types {
+			if err != nil {
+				break
+			}
 			var sy fsync.Sync
 			var created bool
-			sy, created, err = r.Starter.Start(ctx, t.ID, g, fsync.Objects, Trigger)
+			sy, created, err = r.Starter.Start(ctx, t.ID, g, typ, Trigger)
 			switch {
 			case err != nil:
 			case !created:

@@ -61,11 +61,13 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(Result{Started: 1, Queued: 1, AlreadyQueued: 1, NoStores: 1}, res); diff != "" {
+	// idle: 3 started; busy: OBJECTS queued, THEME and FILES started;
+	// full: OBJECTS already queued, THEME and FILES started; empty: none.
+	if diff := cmp.Diff(Result{Started: 7, Queued: 1, AlreadyQueued: 1, NoStores: 1}, res); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
 	}
-	if len(q.msgs) != 1 || q.msgs[0].TenantID != "idle" {
-		t.Fatalf("messages %+v, want one for the idle tenant", q.msgs)
+	if len(q.msgs) != 7 {
+		t.Fatalf("messages %+v, want one per started sync", q.msgs)
 	}
 	running, _, err := st.SyncSlot(ctx, "idle", fsync.Objects)
 	if err != nil || running == nil || running.TriggeredBy != Trigger {
