@@ -98,7 +98,7 @@ func (j *job) send(ctx context.Context, q string, vars map[string]any) (map[stri
 func gidAt(data map[string]any, keys ...string) (string, error) {
 	g := digStr(data, keys...)
 	if g == "" {
-		return "", platform.E(platform.KindUnavailable, "Shopify's answer has no "+strings.Join(keys, "."))
+		return "", platform.E(platform.KindInternal, "Shopify's answer has no "+strings.Join(keys, "."))
 	}
 	return g, nil
 }

@@ -346,7 +346,7 @@ var fileKind = kind{
 func firstFile(data map[string]any, root string) (string, error) {
 	fs := asList(dig(data, root, "files"))
 	if len(fs) == 0 || str(fs[0], "id") == "" {
-		return "", platform.E(platform.KindUnavailable, "Shopify's answer has no "+root+".files")
+		return "", platform.E(platform.KindInternal, "Shopify's answer has no "+root+".files")
 	}
 	return str(fs[0], "id"), nil
 }

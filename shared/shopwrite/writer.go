@@ -74,8 +74,6 @@ type Writer struct {
 	// shop's file, since a CDN path without its shop prefix may not be
 	// fetchable.
 	FileURL func(ctx context.Context, cdnPath string) (string, error)
-	// Now is the clock (tests); nil means time.Now.
-	Now func() time.Time
 }
 
 // New is a Writer for the shop client talks to, recording mappings of

@@ -347,7 +347,10 @@ func TestRoundTripPerType(t *testing.T) {
 				t.Errorf("mapping %v %v, want %s", ms, err, res.GID)
 			}
 			// Writing the same body again is an update with nothing new.
+			calls := f.lose.count()
+			start := time.Now()
 			again, err := f.w.WriteJSON(t.Context(), tc.typ, tc.canonical, src, shopwrite.Options{})
+			t.Logf("update: %d Shopify requests, %v", f.lose.count()-calls, time.Since(start).Round(time.Millisecond))
 			if err != nil || again.Action != shopwrite.Updated || again.GID != res.GID {
 				t.Errorf("rewrite: %+v %v", again, err)
 			}
@@ -366,6 +369,7 @@ type loser struct {
 	mu    sync.Mutex
 	armed map[string]*lose
 	lost  []string
+	calls int // GraphQL requests served
 }
 
 type lose struct{ skip, n int }
@@ -384,6 +388,7 @@ func (l *loser) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	l.mu.Lock()
+	l.calls++
 	hit := ""
 	for s, a := range l.armed {
 		if a.n == 0 || !bytes.Contains(body, []byte(s)) {
@@ -422,4 +427,10 @@ func (l *loser) took(s string) bool {
 		}
 	}
 	return false
+}
+
+func (l *loser) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.calls
 }
