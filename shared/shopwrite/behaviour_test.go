@@ -194,7 +194,7 @@ func TestBodyChecks(t *testing.T) {
 		{"array", mapping.Page, "faq", `[1]`},
 		{"json", mapping.Page, "faq", `{`},
 		{"canonical", mapping.Page, "a b", `{"title":"x"}`},
-		{"theme", mapping.Theme, "live", `{"files":[]}`},
+		{"theme", mapping.Theme, "live", `{"name":"Dawn"}`},
 		{"code", mapping.Discount, "code/A", `{"discount":{"__typename":"DiscountCodeBasic","codes":[{"code":"B"}]}}`},
 		{"kind", mapping.Discount, "automatic/a", `{"discount":{"__typename":"DiscountCodeBxgy"}}`},
 	}

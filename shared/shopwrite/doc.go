@@ -35,6 +35,9 @@
 //     is Shopify's text (safe to show); throttling, 429 and 5xx are retried
 //     by shared/shopify; anything else is wrapped with the object named.
 //
+// THEME writes make the target theme's files the body's, with bodies from
+// Writer.ThemeFiles (what a THEME sync stored by checksum).
+//
 // The per-type rules — which mutation, which fields are sent, and which
 // fields cannot round-trip — are in docs/shopwrite.md.
 //

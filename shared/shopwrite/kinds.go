@@ -54,6 +54,7 @@ func init() {
 		mapping.Metaobject:           metaobjectKind,
 		mapping.MetafieldDefinition:  metafieldDefinitionKind,
 		mapping.File:                 fileKind,
+		mapping.Theme:                themeKind,
 	}
 }
 

@@ -2,6 +2,7 @@ package shopwrite
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -74,6 +75,10 @@ type Writer struct {
 	// shop's file, since a CDN path without its shop prefix may not be
 	// fetchable.
 	FileURL func(ctx context.Context, cdnPath string) (string, error)
+	// ThemeFiles reads a theme file's body by its MD5 checksum (the bodies
+	// a THEME sync stored: blobs under syncworker.ThemeFileKey). Needed
+	// for THEME writes only.
+	ThemeFiles func(ctx context.Context, checksumMd5 string) ([]byte, error)
 }
 
 // New is a Writer for the shop client talks to, recording mappings of
@@ -282,4 +287,11 @@ func (w *Writer) Lookup(ctx context.Context, t mapping.ObjectType, canonical str
 		return "", err
 	}
 	return w.existing(ctx, t, k, canonical)
+}
+
+func decodeRaw(raw []byte, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return platform.Wrap(platform.KindInternal, "Shopify's answer is not JSON", err)
+	}
+	return nil
 }
