@@ -184,7 +184,7 @@ func (r *Reverter) now() time.Time {
 //     CONFLICT naming it). A tombstone is refused: reverting to a
 //     deletion would delete the object, which a revert never does.
 //  3. The object is read back and captured under the day's OBJECTS event
-//     sync (FILES for files): the same sync a webhook of this change
+//     sync (FILES for files, THEME for themes): the same sync a webhook of this change
 //     records under, and the same operation id, so the webhook that
 //     follows the write records nothing twice.
 //  4. An audit entry (object.revert) records the outcome, success or not.
@@ -257,8 +257,11 @@ func (r *Reverter) capture(ctx context.Context, client *shopify.Client, tenantID
 		return 0, fmt.Errorf("read back: %w", err)
 	}
 	typ := fsync.Objects
-	if in.Type == mapping.File {
+	switch in.Type {
+	case mapping.File:
 		typ = fsync.Files
+	case mapping.Theme:
+		typ = fsync.Theme
 	}
 	now := r.now()
 	syncID, err := r.Store.EnsureEventSync(ctx, tenantID, typ, now)

@@ -17,6 +17,7 @@ import (
 	"github.com/flux-platform/flux/shared/shopwrite"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores/storestokens"
+	"github.com/flux-platform/flux/shared/syncworker"
 )
 
 // RevertPath is the route of the revert endpoint.
@@ -63,7 +64,15 @@ func NewRevertHandler(log *slog.Logger, r *Reverter) http.Handler {
 func NewReverter(st *store.Store, blobs store.Blobs, shops Shops, rec audit.Recorder) *Reverter {
 	return &Reverter{
 		Groups: st, Store: st, Blobs: blobs, Shops: shops, Audit: rec,
-		Writer: func(c *shopify.Client, tenantID string) ShopWriter { return shopwrite.New(c, st, tenantID) },
+		Writer: func(c *shopify.Client, tenantID string) ShopWriter {
+			w := shopwrite.New(c, st, tenantID)
+			// A theme version lists its files' checksums; a THEME sync
+			// stored their bodies under them.
+			w.ThemeFiles = func(ctx context.Context, sum string) ([]byte, error) {
+				return blobs.Get(ctx, syncworker.ThemeFileKey(tenantID, sum))
+			}
+			return w
+		},
 		Capturer: func(tenantID, shop, syncID string) ObjectCapturer {
 			return ingest.New(st, blobs, tenantID, shop, syncID)
 		},
