@@ -4,6 +4,7 @@
 //
 //	w := shopwrite.New(client, st, tenantID)          // one per target shop
 //	res, err := w.Write(ctx, mapping.Product, "classic-leather-bag", body, shopwrite.Options{})
+//	res, err = w.WriteJSON(ctx, t, canonical, versionBody, opts)              // a stored version's bytes
 //	// res.GID, res.Action ("created" | "updated"), res.Deferred, res.Warnings
 //	snap, exists, err := w.Snapshot(ctx, mapping.Product, "classic-leather-bag") // before writing
 //	err = w.Delete(ctx, mapping.Product, "classic-leather-bag")                 // rollback of a create
@@ -40,6 +41,10 @@
 //
 // The per-type rules — which mutation, which fields are sent, and which
 // fields cannot round-trip — are in docs/shopwrite.md.
+//
+// A Writer holds no per-write state: one per target shop may be used by
+// concurrent writes (the deploy worker writes a layer's objects in
+// parallel; the shared client paces them within the shop's cost budget).
 //
 // The Writer records nothing in Flux's history: after a write the caller
 // captures the object (shared/ingest) so versions reflect it, as
