@@ -22,6 +22,7 @@ import (
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/store/storetest"
 	fsync "github.com/flux-platform/flux/shared/sync"
+	"github.com/flux-platform/flux/shared/syncworker"
 )
 
 // emuShops gives clients of the emulator's demo shops.
@@ -293,5 +294,74 @@ func TestRevertRecreatesADeletedObject(t *testing.T) {
 	status, body := f.post(t, deployer(tenantA), `{"objectType":"PAGE","canonical":"faq","shop":"`+emulator.SourceShop+`","version":1}`)
 	if status != 200 || !strings.Contains(string(body), `"action":"created"`) || strings.Contains(string(body), gid) {
 		t.Fatalf("%d %s", status, body)
+	}
+}
+
+// A theme reverts too: its files' bodies come from the THEME sync's blobs.
+func TestRevertTheme(t *testing.T) {
+	f := newRevertFixture(t)
+	c, err := f.shops.Client(t.Context(), tenantA, emulator.SourceShop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &catalog.Reader{Client: c}
+	// A THEME sync: the live theme's version and its files' bodies.
+	themeSync := func() store.Version {
+		t.Helper()
+		p, err := r.List(t.Context(), mapping.Theme, time.Time{}, "")
+		if err != nil || len(p.Objects) != 1 {
+			t.Fatalf("live theme: %v %v", p.Objects, err)
+		}
+		o := p.Objects[0]
+		var raw struct {
+			Files struct {
+				Nodes []struct{ Filename, ChecksumMd5 string }
+			}
+		}
+		if err := json.Unmarshal(o.Raw, &raw); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, fl := range raw.Files.Nodes {
+			names = append(names, fl.Filename)
+		}
+		bodies, err := r.ThemeFileBodies(t.Context(), o.GID, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fl := range raw.Files.Nodes {
+			if err := f.blobs.Put(t.Context(), syncworker.ThemeFileKey(tenantA, fl.ChecksumMd5), bodies[fl.Filename]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := ingest.New(f.st, f.blobs, tenantA, emulator.SourceShop, "sync_t").Capture(t.Context(), o, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := f.st.CurrentVersion(t.Context(), tenantA, mapping.Theme, emulator.SourceShop, "live")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	v1 := themeSync()
+	gid := f.gid(t, mapping.Theme, "live")
+	f.patch(t, gid, map[string]any{"files": map[string]string{"snippets/price.liquid": "{{ price | money }} (edited)", "snippets/new.liquid": "new"}})
+	if v2 := themeSync(); v2.Seq != 2 {
+		t.Fatalf("edit not captured: %+v", v2)
+	}
+	status, body := f.post(t, deployer(tenantA), `{"objectType":"THEME","canonical":"live","shop":"`+emulator.SourceShop+`","version":1}`)
+	if status != 200 || !strings.Contains(string(body), `"newVersion":3`) {
+		t.Fatalf("%d %s", status, body)
+	}
+	cur, err := f.st.CurrentVersion(t.Context(), tenantA, mapping.Theme, emulator.SourceShop, "live")
+	if err != nil || cur.Hash != v1.Hash {
+		t.Errorf("current %+v %v, want version 1's content", cur, err)
+	}
+	got, err := r.ThemeFileBodies(t.Context(), gid, []string{"snippets/price.liquid", "snippets/new.liquid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["snippets/new.liquid"]; ok || strings.Contains(string(got["snippets/price.liquid"]), "edited") {
+		t.Errorf("theme files after the revert: %q", got)
 	}
 }
