@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/jsonschema-go/jsonschema"
 
+	"github.com/flux-platform/flux/shared/release/releasegroup"
 	"github.com/flux-platform/flux/shared/stores"
 )
 
@@ -94,10 +95,24 @@ func menuItem(levels int) *jsonschema.Schema {
 	}
 }
 
+// approvalSchema is releasegroup.Approval's, with approverType and comment
+// nullable: the wire type omits them when empty, GraphQL answers null.
+var approvalSchema = func() *jsonschema.Schema {
+	s, err := jsonschema.For[releasegroup.Approval](nil)
+	if err != nil {
+		panic(fmt.Sprintf("schema of releasegroup.Approval: %v", err))
+	}
+	for _, name := range []string{"approverType", "comment"} {
+		s.Properties[name] = &jsonschema.Schema{Types: []string{"null", "string"}}
+	}
+	return s
+}()
+
 // outputOf is the output schema of a wire type.
 func outputOf[T any]() *jsonschema.Schema {
 	s, err := jsonschema.For[T](&jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonschema.Schema{
-		reflect.TypeFor[stores.MenuItem](): menuItemSchema,
+		reflect.TypeFor[stores.MenuItem]():       menuItemSchema,
+		reflect.TypeFor[releasegroup.Approval](): approvalSchema,
 	}})
 	if err != nil {
 		panic(fmt.Sprintf("output schema of %T: %v", *new(T), err))

@@ -195,7 +195,9 @@ type Implementation struct {
 const instructions = "Flux keeps change management for a group of Shopify stores. " +
 	"Use config to see the store group, syncStatus/syncHistory/sync/syncOperations for syncs, " +
 	"the list* tools to browse a store live, lookupByGid/lookupByCanonical/mappings for canonical mappings, " +
-	"and objectHistory/objectDiff for captured versions. What your API key may do is limited by its scopes."
+	"objectHistory/objectDiff for captured versions, and release/releaseByPrNumber/releaseChanges/deployJob/approvalRules for releases and their deploys. " +
+	"Tools that change anything (startSync, createRelease, cancelRelease, triggerReleaseDeploy, rollbackRelease, retryDeploy) say so in their annotations; " +
+	"approving a release is left to people. What your API key may do is limited by its scopes."
 
 func (s *Server) initialize(params json.RawMessage) (any, *Error) {
 	var p struct {
@@ -246,8 +248,8 @@ func (t *Tool) Describe() ToolDescription {
 	a := Annotations{Title: t.Title, ReadOnlyHint: t.ReadOnly, OpenWorldHint: t.OpenWorld}
 	if !t.ReadOnly {
 		// The hints below only mean something for tools that change things.
-		no := false
-		a.DestructiveHint, a.IdempotentHint = &no, &no
+		destructive, idempotent := t.Destructive, t.Idempotent
+		a.DestructiveHint, a.IdempotentHint = &destructive, &idempotent
 	}
 	return ToolDescription{Name: t.Name, Title: t.Title, Description: t.Description,
 		InputSchema: t.Input, OutputSchema: t.Output, Annotations: a,

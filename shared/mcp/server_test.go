@@ -16,6 +16,7 @@ import (
 	"github.com/flux-platform/flux/shared/graphql"
 	"github.com/flux-platform/flux/shared/mapping/mappinggroup"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/release/releasegroup"
 	"github.com/flux-platform/flux/shared/rpc"
 	"github.com/flux-platform/flux/shared/stores"
 	"github.com/flux-platform/flux/shared/sync/syncgroup"
@@ -54,7 +55,39 @@ func fakeGroups() rpc.InProcess {
 			return []mappinggroup.Mapping{{Canonical: "bag", GID: a.GIDs[0], Shop: "a.myshopify.com"}}, nil
 		}),
 	}}
-	return rpc.InProcess{syncgroup.GroupName: sync, mappinggroup.GroupName: mappings,
+	releases := &rpc.Group{Name: releasegroup.GroupName, Ops: map[string]rpc.Operation{
+		releasegroup.OpRelease: rpc.Op(func(ctx context.Context, a releasegroup.IDArgs) (releasegroup.Release, error) {
+			if err := auth.IdentityFrom(ctx).Require(auth.ScopeReleasesRead); err != nil {
+				return releasegroup.Release{}, err
+			}
+			return releasegroup.Release{ID: a.ID, Name: "Spring", Type: "OBJECTS", Status: "OPEN", SourceShop: "a.myshopify.com",
+				TargetShop: "b.myshopify.com", TargetShops: []string{"b.myshopify.com"}, Author: "key_1",
+				CreatedAt: "2025-01-02T03:04:05Z", UpdatedAt: "2025-01-02T03:04:05Z",
+				Summary:   releasegroup.Summary{Created: 2, Total: 2},
+				Targets:   []releasegroup.Target{{Shop: "b.myshopify.com", Summary: releasegroup.Summary{Created: 2, Total: 2}}},
+				Approvals: []releasegroup.Approval{{Approver: "key_2", ApprovedAt: "2025-01-02T04:00:00Z"}}, ApprovalCount: 1,
+				RequiredApprovals: 1, DeployJobs: []releasegroup.DeployJob{}}, nil
+		}),
+		releasegroup.OpDeployJob: rpc.Op(func(ctx context.Context, a releasegroup.IDArgs) (releasegroup.DeployJob, error) {
+			if a.ID != "job_1" {
+				return releasegroup.DeployJob{}, platform.E(platform.KindNotFound, "deploy job "+a.ID+" not found")
+			}
+			return releasegroup.DeployJob{ID: a.ID, ReleaseID: "rel_1", SourceShop: "a.myshopify.com", TargetShop: "b.myshopify.com",
+				Status: "PENDING", Phase: "PENDING", CreatedAt: "2025-01-02T03:04:05Z"}, nil
+		}),
+		releasegroup.OpCancelRelease: rpc.Op(func(ctx context.Context, a releasegroup.ReleaseIDArgs) (releasegroup.ActionResult, error) {
+			msg, code := "release "+a.ReleaseID+" already ended", "ALREADY_ENDED"
+			return releasegroup.ActionResult{Error: &msg, ErrorCode: &code}, nil
+		}),
+		releasegroup.OpCreateRelease: rpc.Op(func(ctx context.Context, a releasegroup.CreateArgs) (releasegroup.CreateResult, error) {
+			if a.Input.Name != "Spring" || a.Input.Scope == nil || len(a.Input.Scope.Canonicals) != 1 || *a.Input.PRNumber != 7 {
+				return releasegroup.CreateResult{}, platform.E(platform.KindValidation, "unexpected input")
+			}
+			id, status := "rel_2", "OPEN"
+			return releasegroup.CreateResult{Success: true, ReleaseID: &id, Status: &status, Summary: &releasegroup.Summary{Created: 1, Total: 1}}, nil
+		}),
+	}}
+	return rpc.InProcess{syncgroup.GroupName: sync, mappinggroup.GroupName: mappings, releasegroup.GroupName: releases,
 		configgroup.GroupName: &rpc.Group{Name: configgroup.GroupName}, stores.GroupName: &rpc.Group{Name: stores.GroupName}}
 }
 
@@ -189,6 +222,20 @@ func TestRecordedInitialize(t *testing.T) {
 	}
 }
 
+// writeAnnotations are a write tool's scope and hints as tools/list shows them.
+type writeAnnotations struct{ scope, readOnly, destructive, idempotent, openWorld any }
+
+// writeTools are the tools that change something: every other tool must be
+// read-only. approveRelease and setApprovalRules are deliberately absent.
+var writeTools = map[string]writeAnnotations{
+	"startSync":            {"sync:write", false, false, false, true},
+	"createRelease":        {"releases:write", false, false, false, false},
+	"cancelRelease":        {"releases:write", false, true, true, false},
+	"triggerReleaseDeploy": {"releases:deploy", false, true, false, true},
+	"rollbackRelease":      {"releases:deploy", false, true, false, true},
+	"retryDeploy":          {"releases:deploy", false, true, false, true},
+}
+
 func TestToolsList(t *testing.T) {
 	serve := newHandler(t)
 	resp := serve(event(t, "POST", `{"jsonrpc":"2.0","id":"a","method":"tools/list"}`, nil, caller(auth.ScopeConfigRead)))
@@ -208,21 +255,23 @@ func TestToolsList(t *testing.T) {
 			t.Errorf("%s: schemas are not objects: %v %v", name, in["type"], out["type"])
 		}
 		scope := tool["_meta"].(map[string]any)[MetaScope]
-		if name == "startSync" {
-			if ann["readOnlyHint"] != false || ann["destructiveHint"] != false || scope != "sync:write" ||
-				!strings.Contains(tool["description"].(string), "sync:write") {
-				t.Errorf("startSync: annotations %v, scope %v", ann, scope)
+		if w, ok := writeTools[name]; ok {
+			got := writeAnnotations{scope, ann["readOnlyHint"], ann["destructiveHint"], ann["idempotentHint"], ann["openWorldHint"]}
+			if got != w || !strings.Contains(tool["description"].(string), w.scope.(string)) {
+				t.Errorf("%s: annotations %+v, want %+v", name, got, w)
 			}
 			continue
 		}
-		if ann["readOnlyHint"] != true || scope == "" || !strings.Contains(tool["description"].(string), scope.(string)) {
+		if ann["readOnlyHint"] != true || ann["destructiveHint"] != nil || scope == "" || !strings.Contains(tool["description"].(string), scope.(string)) {
 			t.Errorf("%s: annotations %v, scope %v", name, ann, scope)
 		}
 	}
 	want := []string{"config", "syncStatus", "syncHistory", "sync", "syncOperations", "startSync",
 		"listProducts", "listCollections", "listPages", "listBlogs", "listArticles", "listMenus", "listDiscounts",
 		"listMetaobjectDefinitions", "listMetaobjects", "listMetafieldDefinitions", "listFiles",
-		"lookupByGid", "lookupByCanonical", "mappings", "objectHistory", "objectDiff"}
+		"lookupByGid", "lookupByCanonical", "mappings", "objectHistory", "objectDiff",
+		"release", "releaseByPrNumber", "releaseChanges", "deployJob", "approvalRules",
+		"createRelease", "cancelRelease", "triggerReleaseDeploy", "rollbackRelease", "retryDeploy"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("tools (-want +got):\n%s", diff)
 	}
@@ -260,6 +309,43 @@ func TestToolsCall(t *testing.T) {
 			wantIsErr: true, wantResult: "NOT_FOUND: sync nope not found"},
 		{name: "internal error hides its text", body: call("syncHistory", `{}`), id: caller(auth.ScopeSyncRead),
 			wantCode: CodeInternalError, wantErrMsg: "internal error"},
+		{name: "release with GraphQL's nulls", body: call("release", `{"id":"rel_1"}`), id: caller(auth.ScopeReleasesRead),
+			wantResult: `{"id":"rel_1","name":"Spring","type":"OBJECTS","status":"OPEN","sourceShop":"a.myshopify.com","targetShop":"b.myshopify.com",
+				"targetShops":["b.myshopify.com"],"prNumber":null,"author":"key_1","createdAt":"2025-01-02T03:04:05Z","updatedAt":"2025-01-02T03:04:05Z",
+				"scope":{"objectTypes":null,"canonicals":null},"summary":{"created":2,"modified":0,"unchanged":0,"targetOnly":0,"total":2},
+				"targets":[{"shop":"b.myshopify.com","summary":{"created":2,"modified":0,"unchanged":0,"targetOnly":0,"total":2},"job":null}],
+				"approvals":[{"approver":"key_2","approverType":null,"comment":null,"approvedAt":"2025-01-02T04:00:00Z"}],
+				"approvalCount":1,"requiredApprovals":1,"hotfix":false,"cancelRequested":false,"deployedAt":null,"deployJobs":[]}`},
+		{name: "release without releases:read", body: call("release", `{"id":"rel_1"}`), id: caller(auth.ScopeSyncRead),
+			wantIsErr: true, wantResult: "FORBIDDEN: missing scope releases:read"},
+		{name: "deployJob's jobId is the group's id", body: call("deployJob", `{"jobId":"job_1"}`), id: caller(auth.ScopeReleasesRead),
+			wantResult: `{"id":"job_1","releaseId":"rel_1","sourceShop":"a.myshopify.com","targetShop":"b.myshopify.com","status":"PENDING",
+				"phase":"PENDING","progress":0,"error":null,"hotfix":false,"cancelRequested":false,"createdAt":"2025-01-02T03:04:05Z",
+				"startedAt":null,"endedAt":null,"outcomes":{"created":0,"updated":0,"skipped":0,"failed":0}}`},
+		{name: "deployJob unknown", body: call("deployJob", `{"jobId":"job_9"}`), id: caller(auth.ScopeReleasesRead),
+			wantIsErr: true, wantResult: "NOT_FOUND: deploy job job_9 not found"},
+		{name: "deployJob takes jobId, not id", body: call("deployJob", `{"id":"job_1"}`), id: caller(auth.ScopeReleasesRead),
+			wantCode: CodeInvalidParams, wantErrMsg: "invalid arguments for tool deployJob"},
+		{name: "createRelease with its input", body: call("createRelease", `{"input":{"name":"Spring","sourceShop":"a.myshopify.com",
+			"targetShop":"b.myshopify.com","prNumber":7,"scope":{"canonicals":[{"objectType":"PAGE","canonical":"about"}]}}}`),
+			id: caller(auth.ScopeReleasesWrite),
+			wantResult: `{"success":true,"releaseId":"rel_2","status":"OPEN","summary":{"created":1,"modified":0,"unchanged":0,"targetOnly":0,"total":1},
+				"error":null,"errorCode":null}`},
+		{name: "createRelease needs releases:write", body: call("createRelease", `{"input":{"name":"x","sourceShop":"a","targetShop":"b"}}`),
+			id: caller(auth.ScopeReleasesRead, auth.ScopeReleasesDeploy), wantIsErr: true, wantResult: "FORBIDDEN: missing scope releases:write"},
+		{name: "createRelease unknown object type", body: call("createRelease", `{"input":{"name":"x","sourceShop":"a","targetShop":"b",
+			"scope":{"objectTypes":["ORDER"]}}}`), id: caller(auth.ScopeReleasesWrite),
+			wantCode: CodeInvalidParams, wantErrMsg: "invalid arguments for tool createRelease"},
+		{name: "createRelease without input", body: call("createRelease", `{"name":"x"}`), id: caller(auth.ScopeReleasesWrite),
+			wantCode: CodeInvalidParams, wantErrMsg: "invalid arguments for tool createRelease"},
+		{name: "refusal is success false", body: call("cancelRelease", `{"releaseId":"rel_1"}`), id: caller(auth.ScopeReleasesWrite),
+			wantResult: `{"success":false,"message":null,"error":"release rel_1 already ended","errorCode":"ALREADY_ENDED",
+				"driftedObjects":null,"hotfix":false,"deployJobs":null}`},
+		{name: "triggerReleaseDeploy needs releases:deploy", body: call("triggerReleaseDeploy", `{"releaseId":"rel_1"}`),
+			id: caller(auth.ScopeReleasesRead, auth.ScopeReleasesWrite, auth.ScopeReleasesApprove), wantIsErr: true,
+			wantResult: "FORBIDDEN: missing scope releases:deploy"},
+		{name: "approveRelease is no tool", body: call("approveRelease", `{"releaseId":"rel_1"}`), id: caller(auth.ScopeReleasesApprove),
+			wantCode: CodeInvalidParams, wantErrMsg: `unknown tool "approveRelease"`},
 		{name: "unknown tool", body: call("dropTables", `{}`), id: caller(auth.ScopeSyncRead),
 			wantCode: CodeInvalidParams, wantErrMsg: `unknown tool "dropTables"`},
 		{name: "wrong enum", body: call("syncStatus", `{"type":"EVERYTHING"}`), id: caller(auth.ScopeSyncRead),

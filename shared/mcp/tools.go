@@ -29,11 +29,16 @@ type Tool struct {
 	Description string
 	Scope       auth.Scope
 	// ReadOnly tools change nothing; the others say what they change in
-	// their description. OpenWorld tools reach the Shopify stores.
-	ReadOnly  bool
-	OpenWorld bool
-	Input     *jsonschema.Schema
-	Output    *jsonschema.Schema
+	// their description. Destructive ones end or overwrite something (a
+	// release, a store's content); Idempotent ones have no further effect
+	// when called again with the same arguments. OpenWorld tools reach the
+	// Shopify stores.
+	ReadOnly    bool
+	Destructive bool
+	Idempotent  bool
+	OpenWorld   bool
+	Input       *jsonschema.Schema
+	Output      *jsonschema.Schema
 	// Wrap names the one property of the structured content when the
 	// operation answers a JSON array.
 	Wrap string
@@ -104,7 +109,7 @@ func Tools() []Tool {
 	objectType := enum("The kind of object.", objectTypeNames()...)
 	canonical := bounded("The object's canonical path (docs/mappings.md): a product's handle, blog/article for articles, type/handle for metaobjects, ...", mapping.MaxCanonicalLength)
 	mappingOut := outputOf[mappinggroup.Mapping]()
-	return []Tool{
+	return append([]Tool{
 		{
 			Name: "config", Title: "Store group configuration",
 			Description: "The store group of your tenant: its name and each store's domain and classification (SOURCE, QA, RELEASE_CANDIDATE, PRODUCTION). storeGroup is null until one is set up. Requires the scope config:read.",
@@ -284,7 +289,7 @@ func Tools() []Tool {
 				return encode(d.objects.Diff(ctx, q))
 			},
 		},
-	}
+	}, releaseTools()...) // releases.go
 }
 
 // query turns validated arguments into the REST endpoints' query string, so
