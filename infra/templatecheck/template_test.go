@@ -515,3 +515,59 @@ func TestPublicRoutes(t *testing.T) {
 		}
 	}
 }
+
+// groupsByFunction is, for the functions that call resolver groups through
+// shared/rpc (GROUP_FUNCTION_* variables), the groups each may invoke
+// besides the gateway's (which calls every group): a change here is a
+// security review.
+var groupsByFunction = map[string][]string{
+	"McpFunction": {"GraphqlConfigFunction", "GraphqlMappingsFunction", "GraphqlReleasesFunction", "GraphqlStoresFunction", "GraphqlSyncFunction"},
+}
+
+// A function that calls resolver groups may invoke exactly the functions
+// its GROUP_FUNCTION_* variables name (!Ref), and nothing else.
+func TestGroupCallersInvokeTheirGroups(t *testing.T) {
+	tpl := load(t)
+	for _, id := range functionIDs(tpl) {
+		props := tpl.Resources[id].Properties
+		var refs []string
+		for name, v := range Map(Map(props["Environment"])["Variables"]) {
+			if !strings.HasPrefix(name, "GROUP_FUNCTION_") {
+				continue
+			}
+			f, ok := v.(dev.Fn)
+			if !ok || f.Name != "Ref" {
+				t.Errorf("%s: %s = %v, want !Ref of a group function", id, name, v)
+				continue
+			}
+			refs = append(refs, String(f.Arg))
+		}
+		var invoked []string
+		for _, p := range List(props["Policies"]) {
+			for _, s := range List(Map(p)["Statement"]) {
+				st := Map(s)
+				if !slices.Contains(Strings(st["Action"]), "lambda:InvokeFunction") {
+					continue
+				}
+				for _, r := range List(st["Resource"]) {
+					att := getAtt(r)
+					if len(att) != 2 || String(att[1]) != "Arn" {
+						t.Errorf("%s: lambda:InvokeFunction on %v, want !GetAtt <Function>.Arn", id, r)
+						continue
+					}
+					invoked = append(invoked, String(att[0]))
+				}
+			}
+		}
+		sort.Strings(refs)
+		sort.Strings(invoked)
+		if diff := cmp.Diff(refs, invoked); diff != "" {
+			t.Errorf("%s: invoked functions differ from its GROUP_FUNCTION_* variables (-env +policy):\n%s", id, diff)
+		}
+		if want, ok := groupsByFunction[id]; ok {
+			if diff := cmp.Diff(want, refs); diff != "" {
+				t.Errorf("%s: groups (-want +got):\n%s", id, diff)
+			}
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/flux-platform/flux/shared/mapping/mappinggroup"
 	"github.com/flux-platform/flux/shared/objects"
 	"github.com/flux-platform/flux/shared/platform"
+	"github.com/flux-platform/flux/shared/release/releasegroup"
 	"github.com/flux-platform/flux/shared/rpc"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/stores"
@@ -29,6 +30,7 @@ var GroupFunctionEnv = map[string]string{
 	stores.GroupName:       "GROUP_FUNCTION_STORES",
 	mappinggroup.GroupName: "GROUP_FUNCTION_MAPPINGS",
 	syncgroup.GroupName:    "GROUP_FUNCTION_SYNC",
+	releasegroup.GroupName: "GROUP_FUNCTION_RELEASES",
 }
 
 // Config is functions/mcp's typed configuration.
