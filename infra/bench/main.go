@@ -17,7 +17,10 @@
 //   - full OBJECTS syncs by the sync worker of 1,000 and 10,000 products
 //     (capture.go): objects/s against reading the same objects without
 //     capturing, Shopify points against the restore rate, DynamoDB write
-//     units per object against the minimum a capture needs.
+//     units per object against the minimum a capture needs;
+//   - a deploy of 1,000 products by the deploy executor (deploy.go):
+//     objects/s and the target's Shopify points against its cost budget,
+//     and the rollback of the same release against the deploy's time.
 //
 // Nothing is asserted: figures vary by machine; ratios travel better.
 package main
@@ -47,6 +50,7 @@ type options struct {
 	ddbLocalDir string
 	shopify     shopifyBenchConfig
 	capture     captureBenchConfig
+	deploy      deployBenchConfig
 	skip        map[string]bool
 }
 
@@ -68,7 +72,8 @@ func main() {
 	flag.IntVar(&o.shopify.callers, "shopify-callers", 8, "concurrent store readers of the shopify section")
 	flag.DurationVar(&o.shopify.duration, "shopify-duration", 12*time.Second, "length of each of the shopify section's two runs (warm-up included)")
 	o.capture.register(flag.CommandLine)
-	flag.StringVar(&skip, "skip", "", "comma-separated sections to skip: size,startup,gateway,dynamodb,shopify,capture")
+	o.deploy.register(flag.CommandLine)
+	flag.StringVar(&skip, "skip", "", "comma-separated sections to skip: size,startup,gateway,dynamodb,shopify,capture,deploy")
 	flag.Parse()
 	o.skip = map[string]bool{}
 	for _, s := range strings.Split(skip, ",") {
@@ -130,6 +135,7 @@ func run(o options, out io.Writer) error {
 	section("dynamodb", func() error { return benchDynamoDB(out, root, o) })
 	section("shopify", func() error { return benchShopify(out, o.shopify) })
 	section("capture", func() error { return benchCapture(out, root, o) })
+	section("deploy", func() error { return benchDeploy(out, root, o) })
 	return errors.Join(errs...)
 }
 
