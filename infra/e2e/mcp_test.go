@@ -11,28 +11,38 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/flux-platform/flux/infra/dev"
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
 	"github.com/flux-platform/flux/shared/mcp"
+	"github.com/flux-platform/flux/shared/release"
 )
 
 // The MCP server end to end: the official MCP TypeScript SDK client
 // (@modelcontextprotocol/sdk, pinned in mcpclient/package-lock.json) against
 // the local stack with the Shopify emulator and the demo stores connected,
 // after a full sync so that sync, mapping and history tools have data.
+// A release demo-source → demo-production is then created, approved and
+// deployed through GraphQL; its deploy job stays PENDING (the DeployQueue's
+// messages are received here in place of worker-deploy, as in
+// releases_test.go), so it reads the same through both APIs.
 // Every read tool is called with the arguments the GraphQL API (or, for
 // object history and diff, the REST endpoints) is asked the same thing
-// with, and their answers must be equal. A key without sync:write calling
-// startSync gets the missing-scope tool error; an unknown tool and invalid
-// arguments are JSON-RPC errors.
+// with, and their answers must be equal. Through MCP, createRelease then
+// cancelRelease end a second release, which GraphQL then shows CANCELLED.
+// A key without sync:write calling startSync, and one without the
+// releases scopes calling release and createRelease, get the missing-scope
+// tool error; an unknown tool and invalid arguments are JSON-RPC errors.
 func TestMCPWithOfficialClient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
@@ -50,8 +60,26 @@ func TestMCPWithOfficialClient(t *testing.T) {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
+	var mu sync.Mutex
+	var deployMsgs []release.Message
+	fns := dev.Functions()
+	fns["WorkerDeployFunction"] = func(context.Context, dev.Deps) (dev.Handler, error) {
+		return dev.SQSHandler(func(_ context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range ev.Records {
+				var msg release.Message
+				if err := json.Unmarshal([]byte(m.Body), &msg); err != nil {
+					t.Errorf("DeployQueue message %q: %v", m.Body, err)
+				}
+				deployMsgs = append(deployMsgs, msg)
+			}
+			return events.SQSEventResponse{}, nil
+		}), nil
+	}
 	e := startStackWith(t, dev.LocalShopify{BaseURL: hs.URL + "/store/{shop}",
-		TokenKey: "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"})
+		TokenKey: "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"},
+		func(o *dev.Options) { o.Functions = fns })
 	demo := e.keys["demo"]
 	data := func(r response, v any) {
 		t.Helper()
@@ -83,10 +111,47 @@ func TestMCPWithOfficialClient(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 
-	// A key that may read everything but not start syncs.
-	var created struct{ CreateApiKey struct{ Secret string } }
-	data(e.graphql(demo, `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret } }`,
-		map[string]any{"in": map[string]any{"name": "mcp read-only", "scopes": []string{"config:read", "sync:read", "stores:read", "mappings:read"}}}), &created)
+	// A key that may read everything but not start syncs nor see releases.
+	newKey := func(name string, scopes ...string) string {
+		t.Helper()
+		var created struct{ CreateApiKey struct{ Secret string } }
+		data(e.graphql(demo, `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { secret } }`,
+			map[string]any{"in": map[string]any{"name": name, "scopes": scopes}}), &created)
+		return created.CreateApiKey.Secret
+	}
+	readOnlyKey := newKey("mcp read-only", "config:read", "sync:read", "stores:read", "mappings:read")
+
+	// A release of the synced stores, approved by another key (without a
+	// comment: GraphQL's nulls) and deployed: one PENDING job.
+	const prNumber, mcpPRNumber = 4242, 4243
+	var rel struct {
+		CreateRelease struct {
+			Success          bool
+			ReleaseID, Error string
+		}
+	}
+	data(e.graphql(demo, `mutation($in: CreateReleaseInput!) { createRelease(input: $in) { success releaseId error } }`,
+		map[string]any{"in": map[string]any{"name": "mcp e2e", "sourceShop": emulator.SourceShop, "targetShop": emulator.ProductionShop,
+			"prNumber": prNumber}}), &rel)
+	if !rel.CreateRelease.Success {
+		t.Fatalf("createRelease: %+v", rel.CreateRelease)
+	}
+	releaseID := rel.CreateRelease.ReleaseID
+	type action struct {
+		Success    bool
+		Error      string
+		DeployJobs []struct{ ID string }
+	}
+	var approved struct{ ApproveRelease action }
+	data(e.graphql(newKey("mcp approver", "releases:read", "releases:approve"),
+		`mutation($id: ID!) { approveRelease(releaseId: $id) { success error } }`, map[string]any{"id": releaseID}), &approved)
+	var deployed struct{ TriggerReleaseDeploy action }
+	data(e.graphql(demo, `mutation($id: ID!) { triggerReleaseDeploy(releaseId: $id) { success error deployJobs { id } } }`,
+		map[string]any{"id": releaseID}), &deployed)
+	if !approved.ApproveRelease.Success || !deployed.TriggerReleaseDeploy.Success || len(deployed.TriggerReleaseDeploy.DeployJobs) != 1 {
+		t.Fatalf("approve %+v, deploy %+v", approved.ApproveRelease, deployed.TriggerReleaseDeploy)
+	}
+	jobID := deployed.TriggerReleaseDeploy.DeployJobs[0].ID
 
 	// The arguments of every read tool, from the stores' real content.
 	tools := map[string]mcp.Tool{}
@@ -164,10 +229,39 @@ func TestMCPWithOfficialClient(t *testing.T) {
 	obj := map[string]any{"objectType": "PRODUCT", "canonical": handle, "shop": shop}
 	add("objectHistory", obj, rest("/api/object-history", obj))
 	add("objectDiff", obj, rest("/api/object-diff", obj))
+	addGQL("release", map[string]any{"id": releaseID})
+	addGQL("releaseByPrNumber", map[string]any{"prNumber": prNumber})
+	changes := addGQL("releaseChanges", map[string]any{"releaseId": releaseID, "limit": 3}).(map[string]any)
+	next, _ := changes["nextCursor"].(string)
+	if next == "" {
+		t.Fatalf("releaseChanges: one page of 3: %v", changes)
+	}
+	addGQL("releaseChanges", map[string]any{"releaseId": releaseID, "targetShop": emulator.ProductionShop, "limit": 2, "after": next})
+	// And a page starting at the first MODIFIED object, so field changes are
+	// compared too (the cursor is opaque: the page before it gives it).
+	var all struct {
+		ReleaseChanges struct{ Items []struct{ Kind string } }
+	}
+	data(e.graphql(demo, `query($id: ID!) { releaseChanges(releaseId: $id, limit: 500) { items { kind } } }`, map[string]any{"id": releaseID}), &all)
+	modified := slices.IndexFunc(all.ReleaseChanges.Items, func(c struct{ Kind string }) bool { return c.Kind == "MODIFIED" })
+	if modified < 1 {
+		t.Fatalf("no MODIFIED change after the first among %d", len(all.ReleaseChanges.Items))
+	}
+	var before struct{ ReleaseChanges struct{ NextCursor string } }
+	data(e.graphql(demo, `query($id: ID!, $n: Int!) { releaseChanges(releaseId: $id, limit: $n) { nextCursor } }`,
+		map[string]any{"id": releaseID, "n": modified}), &before)
+	page := addGQL("releaseChanges", map[string]any{"releaseId": releaseID, "limit": 2, "after": before.ReleaseChanges.NextCursor}).(map[string]any)
+	if first := page["items"].([]any)[0].(map[string]any); first["kind"] != "MODIFIED" || len(first["fields"].([]any)) == 0 {
+		t.Fatalf("releaseChanges from the first MODIFIED: %v", first)
+	}
+	addGQL("deployJob", map[string]any{"jobId": jobID})
+	addGQL("approvalRules", map[string]any{})
 
 	// The official client.
+	createArgs := map[string]any{"input": map[string]any{"name": "mcp-made", "sourceShop": emulator.SourceShop,
+		"targetShop": emulator.ProductionShop, "prNumber": mcpPRNumber, "scope": map[string]any{"objectTypes": []string{"PAGE", "BLOG"}}}}
 	plan, _ := json.Marshal(map[string]any{"url": e.stack.URL + mcp.Path, "key": demo,
-		"readOnlyKey": created.CreateApiKey.Secret, "calls": calls})
+		"readOnlyKey": readOnlyKey, "calls": calls, "createRelease": createArgs, "releaseId": releaseID})
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	run := exec.CommandContext(ctx, node, "check.mjs")
@@ -197,10 +291,11 @@ func TestMCPWithOfficialClient(t *testing.T) {
 			Code    *int
 			Message string
 		}
-		StartSyncWithoutScope struct {
+		StartSyncWithoutScope, ReleaseWithoutScope, CreateReleaseWithoutScope toolError
+		CreateRelease, CancelRelease                                          struct {
 			IsError           bool
 			Text              string
-			StructuredContent any
+			StructuredContent map[string]any
 		}
 	}
 	if err := json.Unmarshal(raw, &got); err != nil {
@@ -216,8 +311,9 @@ func TestMCPWithOfficialClient(t *testing.T) {
 		if tl.OutputSchema == nil {
 			t.Errorf("%s has no output schema", tl.Name)
 		}
-		ro := tl.Annotations["readOnlyHint"]
-		if (tl.Name == "startSync") != (ro == false) || tl.Name == "startSync" && tl.Annotations["destructiveHint"] != false {
+		def := tools[tl.Name]
+		if tl.Annotations["readOnlyHint"] != def.ReadOnly || tl.Annotations["openWorldHint"] != def.OpenWorld ||
+			!def.ReadOnly && tl.Annotations["destructiveHint"] != def.Destructive {
 			t.Errorf("%s annotations %v", tl.Name, tl.Annotations)
 		}
 	}
@@ -261,9 +357,42 @@ func TestMCPWithOfficialClient(t *testing.T) {
 	if got.InvalidArguments.Code == nil || *got.InvalidArguments.Code != mcp.CodeInvalidParams || !strings.Contains(got.InvalidArguments.Message, "limit") {
 		t.Errorf("invalid arguments: %+v", got.InvalidArguments)
 	}
-	if s := got.StartSyncWithoutScope; !s.IsError || s.Text != "FORBIDDEN: missing scope sync:write" || s.StructuredContent != nil {
-		t.Errorf("startSync without sync:write: %+v", s)
+	for _, c := range []struct {
+		name string
+		got  toolError
+		want string
+	}{
+		{"startSync", got.StartSyncWithoutScope, "FORBIDDEN: missing scope sync:write"},
+		{"release", got.ReleaseWithoutScope, "FORBIDDEN: missing scope releases:read"},
+		{"createRelease", got.CreateReleaseWithoutScope, "FORBIDDEN: missing scope releases:write"},
+	} {
+		if s := c.got; !s.IsError || s.Text != c.want || s.StructuredContent != nil {
+			t.Errorf("%s without its scope: %+v", c.name, s)
+		}
 	}
+	// The release MCP created and cancelled, as GraphQL sees it.
+	if c := got.CreateRelease; c.IsError || c.StructuredContent["success"] != true || c.StructuredContent["status"] != "OPEN" {
+		t.Fatalf("createRelease through MCP: %+v", c)
+	}
+	if c := got.CancelRelease; c.IsError || c.StructuredContent["success"] != true || c.StructuredContent["errorCode"] != nil {
+		t.Errorf("cancelRelease through MCP: %+v", c)
+	}
+	var mcpRel struct {
+		ReleaseByPrNumber struct{ ID, Name, Status, Author string }
+		Release           struct{ Author string }
+	}
+	data(e.graphql(demo, `query($pr: Int!, $id: ID!) { releaseByPrNumber(prNumber: $pr) { id name status author } release(id: $id) { author } }`,
+		map[string]any{"pr": mcpPRNumber, "id": releaseID}), &mcpRel)
+	if r := mcpRel.ReleaseByPrNumber; r.ID != got.CreateRelease.StructuredContent["releaseId"] || r.Name != "mcp-made" ||
+		r.Status != "CANCELLED" || r.Author != mcpRel.Release.Author {
+		t.Errorf("the release created through MCP: %+v (the demo key is %s)", r, mcpRel.Release.Author)
+	}
+	// The one deploy: its job, queued once, never run.
+	mu.Lock()
+	if len(deployMsgs) > 1 || len(deployMsgs) == 1 && deployMsgs[0].JobID != jobID {
+		t.Errorf("DeployQueue messages %+v, want at most job %s", deployMsgs, jobID)
+	}
+	mu.Unlock()
 	// And it started nothing.
 	var st struct{ SyncHistory struct{ Total int } }
 	data(e.graphql(demo, `{ syncHistory(type: OBJECTS) { total } }`, nil), &st)
@@ -281,6 +410,13 @@ func TestMCPWithOfficialClient(t *testing.T) {
 	if r := e.do("POST", mcp.Path, []byte(`{"jsonrpc":"2.0","id":1,`), map[string]string{"Authorization": "Bearer " + demo, "Content-Type": "application/json"}); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "-32700") {
 		t.Errorf("parse error: %d %s", r.status, r.body)
 	}
+}
+
+// toolError is a tool error as check.mjs prints it.
+type toolError struct {
+	IsError           bool
+	Text              string
+	StructuredContent any
 }
 
 // covered checks that every field of want (GraphQL's or REST's answer) is

@@ -4,7 +4,8 @@
 // GraphQL/REST answers and compares them with what this script prints.
 //
 // stdin: {"url": ".../api/mcp", "key": "...", "readOnlyKey": "...",
-//         "calls": [{"name": "...", "arguments": {...}}]}
+//         "calls": [{"name": "...", "arguments": {...}}],
+//         "createRelease": {...createRelease's arguments}, "releaseId": "..."}
 // stdout: one JSON object (see below); exit 1 on an unexpected failure.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -62,13 +63,23 @@ for (const call of plan.calls) {
 out.unknownTool = await rpcError(() => client.callTool({ name: "dropEverything", arguments: {} }));
 out.invalidArguments = await rpcError(() => client.callTool({ name: "syncHistory", arguments: { limit: "ten" } }));
 out.ping = await rpcError(() => client.ping());
+
+// Write tools: a release created, then cancelled, through MCP.
+const summary = (r) => ({ isError: r.isError ?? false, text: r.content?.[0]?.text ?? null, structuredContent: r.structuredContent ?? null });
+out.createRelease = summary(await client.callTool({ name: "createRelease", arguments: plan.createRelease }));
+const madeId = out.createRelease.structuredContent?.releaseId;
+out.cancelRelease = madeId
+  ? summary(await client.callTool({ name: "cancelRelease", arguments: { releaseId: madeId } }))
+  : { isError: true, text: "no release was created", structuredContent: null };
 await client.close();
 
-// A key without sync:write: startSync is a tool error naming the scope.
+// A key without sync:write nor the releases scopes: startSync, release
+// and createRelease are tool errors naming the scope.
 {
   const ro = await connect(plan.url, plan.readOnlyKey);
-  const r = await ro.client.callTool({ name: "startSync", arguments: { type: "OBJECTS", triggeredBy: "mcp-e2e" } });
-  out.startSyncWithoutScope = { isError: r.isError ?? false, text: r.content?.[0]?.text ?? null, structuredContent: r.structuredContent ?? null };
+  out.startSyncWithoutScope = summary(await ro.client.callTool({ name: "startSync", arguments: { type: "OBJECTS", triggeredBy: "mcp-e2e" } }));
+  out.releaseWithoutScope = summary(await ro.client.callTool({ name: "release", arguments: { id: plan.releaseId } }));
+  out.createReleaseWithoutScope = summary(await ro.client.callTool({ name: "createRelease", arguments: plan.createRelease }));
   await ro.client.close();
 }
 
