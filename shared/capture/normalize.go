@@ -161,6 +161,12 @@ func (w *walker) walk(ctx context.Context, path, key string, v any) (any, error)
 		if arr, ok := connection(x); ok {
 			return w.walk(ctx, path, key, arr)
 		}
+		if gid, ok := referenceNode(x); ok {
+			// A node read only for its id (a manual collection's
+			// products): the id is the content, so it becomes a
+			// reference rather than being dropped as volatile.
+			return w.ref(ctx, path, gid)
+		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			if w.dropped(k) {
@@ -398,4 +404,19 @@ func sortByPosition(a []any) {
 // escapePointer escapes a key as a JSON pointer segment (RFC 6901).
 func escapePointer(k string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+}
+
+// referenceNode reports whether m is a node read only for its identity
+// ({"id": gid}, optionally with __typename), and its GID.
+func referenceNode(m map[string]any) (string, bool) {
+	gid, ok := m["id"].(string)
+	if !ok || !strings.HasPrefix(gid, "gid://shopify/") {
+		return "", false
+	}
+	for k := range m {
+		if k != "id" && k != "__typename" {
+			return "", false
+		}
+	}
+	return gid, true
 }

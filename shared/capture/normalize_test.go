@@ -277,3 +277,30 @@ func TestNormalizeVolatileAndURLs(t *testing.T) {
 		t.Errorf("warnings = %+v", warns)
 	}
 }
+
+// A manual collection's products are read as {"id": gid} nodes: they
+// become references (not empty objects with the id dropped), and two stores
+// with different GIDs for the same products agree.
+func TestReferenceNodes(t *testing.T) {
+	raw := func(a, b string) []byte {
+		return []byte(`{"handle":"summer","products":{"nodes":[{"id":"` + a + `"},{"id":"` + b + `","__typename":"Product"}]},
+			"image":{"id":"gid://shopify/CollectionImage/9","url":"https://example.com/x.jpg"}}`)
+	}
+	resA := mapResolver{"gid://shopify/Product/1": "bag", "gid://shopify/Product/2": "hat"}
+	resB := mapResolver{"gid://shopify/Product/71": "bag", "gid://shopify/Product/72": "hat"}
+	ca, _, err := Normalize(t.Context(), mapping.Collection, raw("gid://shopify/Product/1", "gid://shopify/Product/2"), resA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, _, err := Normalize(t.Context(), mapping.Collection, raw("gid://shopify/Product/71", "gid://shopify/Product/72"), resB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"handle":"summer","image":{"url":"https://example.com/x.jpg"},"products":[{"$ref":{"canonical":"bag","type":"PRODUCT"}},{"$ref":{"canonical":"hat","type":"PRODUCT"}}]}`
+	if got := string(Encode(ca)); got != want {
+		t.Errorf("canonical form\n got %s\nwant %s", got, want)
+	}
+	if Hash(ca) != Hash(cb) {
+		t.Error("the same collection in two stores hashes differently")
+	}
+}
