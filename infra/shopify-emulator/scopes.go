@@ -33,8 +33,9 @@ var rootScopes = map[string]string{
 	"discountCodeFreeShippingUpdate": "write_discounts", "discountAutomaticBasicCreate": "write_discounts", "discountAutomaticBasicUpdate": "write_discounts",
 	"discountCodeDelete": "write_discounts", "discountAutomaticDelete": "write_discounts",
 	"metaobjectCreate": "write_metaobjects", "metaobjectUpdate": "write_metaobjects", "metaobjectUpsert": "write_metaobjects", "metaobjectDelete": "write_metaobjects",
-	"metaobjectDefinitionCreate": "write_metaobject_definitions",
-	"themeFilesUpsert":           "write_themes", "themeFilesDelete": "write_themes",
+	"metaobjectDefinitionCreate": "write_metaobject_definitions", "metaobjectDefinitionUpdate": "write_metaobject_definitions",
+	"collectionAddProductsV2": "write_products", "collectionRemoveProducts": "write_products",
+	"themeFilesUpsert": "write_themes", "themeFilesDelete": "write_themes",
 	"stagedUploadsCreate": "write_files", "fileCreate": "write_files", "fileUpdate": "write_files", "fileDelete": "write_files",
 }
 
