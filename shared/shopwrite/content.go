@@ -25,10 +25,11 @@ const (
 )
 
 // writeCollection: a smart collection's rule set, or a custom collection's
-// products (re-pointed; set on create only, see docs/shopwrite.md), then
-// its metafields.
+// products (re-pointed; on create in collectionCreate, on update made the
+// body's by afterUpdate), then its metafields.
 func writeCollection(ctx context.Context, j *job) (string, error) {
 	b := j.body
+	var members []string // an existing custom collection's products, when the body names them
 	in := map[string]any{"handle": j.canonical}
 	copyKeys(in, b, "title", "descriptionHtml", "sortOrder")
 	in["templateSuffix"] = orEmpty(b, "templateSuffix")
@@ -46,24 +47,29 @@ func writeCollection(ctx context.Context, j *job) (string, error) {
 		}
 		in["ruleSet"] = map[string]any{"appliedDisjunctively": rs["appliedDisjunctively"] == true, "rules": rules}
 	} else if ps, ok := b["products"].([]any); ok {
+		ids := []string{}
+		blank := 0
+		for i, p := range ps {
+			if _, isRef := asRef(asMap(p)); !isRef && asMap(p)[capture.UnresolvedKey] == nil {
+				blank++
+				continue
+			}
+			if g, ok := j.refs.resolve(ptr("/products", i), p); ok {
+				ids = append(ids, g)
+			}
+		}
+		switch {
+		case blank > 0:
+			j.warn("/products: %d products not written: the body does not say which products they are", blank)
+			if !j.create {
+				ids = nil // the membership is left as it is
+			}
+		case j.create:
+		default:
+			members = ids
+		}
 		if j.create {
-			ids := []string{}
-			blank := 0
-			for i, p := range ps {
-				if _, isRef := asRef(asMap(p)); !isRef && asMap(p)[capture.UnresolvedKey] == nil {
-					blank++
-					continue
-				}
-				if g, ok := j.refs.resolve(ptr("/products", i), p); ok {
-					ids = append(ids, g)
-				}
-			}
-			if blank > 0 {
-				j.warn("/products: %d products not written: the body does not say which products they are", blank)
-			}
 			in["products"] = ids
-		} else if len(ps) > 0 {
-			j.warn("/products: not written: the products of an existing custom collection are not changed")
 		}
 	}
 	mfs := j.metafieldInputs("/metafields", arr(b, "metafields"))
@@ -83,7 +89,10 @@ func writeCollection(ctx context.Context, j *job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return gid, j.setMetafields(ctx, gid, mfs)
+	if err := j.setMetafields(ctx, gid, mfs); err != nil {
+		return "", err
+	}
+	return gid, j.afterUpdate(ctx, gid, members)
 }
 
 // ---- PAGE ----
@@ -123,7 +132,10 @@ func (j *job) simple(ctx context.Context, in map[string]any, name, createInput, 
 	if err != nil {
 		return "", err
 	}
-	return gid, j.setMetafields(ctx, gid, mfs)
+	if err := j.setMetafields(ctx, gid, mfs); err != nil {
+		return "", err
+	}
+	return gid, j.afterUpdate(ctx, gid, nil)
 }
 
 // ---- BLOG ----

@@ -138,7 +138,8 @@ func (j *job) metafieldInputs(p string, list []any) []map[string]any {
 const metafieldsSetQ = `mutation($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { metafields { id } userErrors { field message code } } }`
 
 // setMetafields sets mfs on owner with metafieldsSet (25 at a time).
-// Metafields the target has and the body does not are left in place.
+// Metafields the target has and the body does not are deleted after an
+// update (afterUpdate).
 func (j *job) setMetafields(ctx context.Context, owner string, mfs []map[string]any) error {
 	for start := 0; start < len(mfs); start += 25 {
 		batch := mfs[start:min(len(mfs), start+25)]

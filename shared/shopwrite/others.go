@@ -128,39 +128,13 @@ func writeDiscount(ctx context.Context, j *job) (string, error) {
 		return "", err
 	}
 	gid = discountGID(gid, "DiscountNode")
-	return gid, j.setMetafields(ctx, gid, mfs)
+	if err := j.setMetafields(ctx, gid, mfs); err != nil {
+		return "", err
+	}
+	return gid, j.afterUpdate(ctx, gid, nil)
 }
 
 // ---- definitions ----
-
-// createOnly writes a type Shopify's API (and the emulator) can create but
-// Flux does not update: an existing object whose content equals the body
-// is left alone; one that differs is a validation error naming the change.
-func createOnly(create func(ctx context.Context, j *job) (string, error)) func(ctx context.Context, j *job) (string, error) {
-	return func(ctx context.Context, j *job) (string, error) {
-		if j.create {
-			return create(ctx, j)
-		}
-		cur, exists, err := j.w.snapshotGID(ctx, j.t, j.gid)
-		if err != nil {
-			return "", err
-		}
-		if !exists {
-			return "", platform.E(platform.KindConflict, fmt.Sprintf("%s %s disappeared from %s during the write; try again", j.t, j.canonical, j.w.Shop()))
-		}
-		changes := capture.Diff(capture.MustParse(string(cur)), mustCanonical(j.body))
-		if len(changes) == 0 {
-			return j.gid, nil
-		}
-		paths := make([]string, 0, len(changes))
-		for _, c := range changes {
-			paths = append(paths, c.Path)
-		}
-		return "", platform.E(platform.KindValidation, fmt.Sprintf(
-			"%s %s already exists in %s with other content (%s); Flux does not change existing definitions",
-			j.t, j.canonical, j.w.Shop(), strings.Join(paths, ", ")))
-	}
-}
 
 func mustCanonical(m map[string]any) capture.Canonical {
 	b, err := json.Marshal(m)
@@ -180,7 +154,7 @@ var metaobjectDefinitionKind = kind{
 	},
 	find: byID(`query($t: String!) { metaobjectDefinitionByType(type: $t) { id } }`,
 		func(c string) map[string]any { return map[string]any{"t": c} }, "metaobjectDefinitionByType"),
-	write: createOnly(func(ctx context.Context, j *job) (string, error) {
+	write: updatable(func(ctx context.Context, j *job, _ map[string]any) (string, error) {
 		b := j.body
 		in := map[string]any{"type": j.canonical}
 		copyKeys(in, b, "name", "description", "displayNameKey")
@@ -198,7 +172,7 @@ var metaobjectDefinitionKind = kind{
 			return "", err
 		}
 		return gidAt(data, "metaobjectDefinitionCreate", "metaobjectDefinition", "id")
-	}),
+	}, updateMetaobjectDefinition),
 	del: func(context.Context, *Writer, string, string) error {
 		return platform.E(platform.KindValidation, "Flux does not delete metaobject definitions (every entry of the type would go with it)")
 	},
@@ -227,7 +201,7 @@ var metafieldDefinitionKind = kind{
 			map[string]any{"o": p[0], "n": p[1], "k": p[2]},
 			func(m map[string]any) bool { return str(m, "namespace") == p[1] && str(m, "key") == p[2] }, "metafieldDefinitions", "nodes")
 	},
-	write: createOnly(func(ctx context.Context, j *job) (string, error) {
+	write: updatable(func(ctx context.Context, j *job, _ map[string]any) (string, error) {
 		b := j.body
 		in := map[string]any{"type": digStr(b, "type", "name"), "validations": validations(arr(b, "validations")), "pin": b["pinnedPosition"] != nil}
 		copyKeys(in, b, "name", "namespace", "key", "ownerType", "description")
@@ -237,7 +211,7 @@ var metafieldDefinitionKind = kind{
 			return "", err
 		}
 		return gidAt(data, "metafieldDefinitionCreate", "createdDefinition", "id")
-	}),
+	}, updateMetafieldDefinition),
 	del: func(context.Context, *Writer, string, string) error {
 		return platform.E(platform.KindValidation, "Flux does not delete metafield definitions")
 	},

@@ -149,7 +149,11 @@ func writeProduct(ctx context.Context, j *job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return gidAt(data, "productSet", "product", "id")
+	gid, err := gidAt(data, "productSet", "product", "id")
+	if err != nil {
+		return "", err
+	}
+	return gid, j.afterUpdate(ctx, gid, nil)
 }
 
 // optionKey identifies a variant by its option values.

@@ -238,10 +238,6 @@ var noRoundTrip = []string{
 	"/media/*/image/height", "/media/*/image/width", "/image/height", "/image/width",
 	// a file's size comes from its bytes, which the emulator does not fetch.
 	"/originalSource/fileSize", "/originalFileSize",
-	// capture keeps a custom collection's products as {} (the node's only
-	// field, id, is dropped as volatile): the body does not say which
-	// products they are, so they cannot be written (docs/shopwrite.md).
-	"/products/*",
 }
 
 func match(pattern, p string) bool {
