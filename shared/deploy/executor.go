@@ -214,6 +214,12 @@ func (e *Executor) Run(ctx context.Context, m release.Message) error {
 		}
 		return fmt.Errorf("deploy job %s: target %s: %w", j.ID, j.TargetShop, err)
 	}
+	if err := e.withLibraryFiles(ctx, j, ru.rollbackOf != "", ru.target); err != nil {
+		if k := platform.KindOf(err); k == platform.KindNotFound || k == platform.KindForbidden || k == platform.KindUnauthenticated {
+			return e.finish(ctx, ru, err)
+		}
+		return err
+	}
 	if ru.rollbackOf != "" {
 		err = ru.rollback(ctx)
 	} else {
