@@ -36,6 +36,11 @@
 //     is Shopify's text (safe to show); throttling, 429 and 5xx are retried
 //     by shared/shopify; anything else is wrapped with the object named.
 //
+// An update also deletes the target's metafields the body does not list
+// (metafieldsDelete; app-reserved namespaces only when the body uses them),
+// makes a custom collection's products the body's, and updates existing
+// definitions in place (a type change is refused).
+//
 // THEME writes make the target theme's files the body's, with bodies from
 // Writer.ThemeFiles (what a THEME sync stored by checksum).
 //
