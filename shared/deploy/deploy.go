@@ -352,8 +352,11 @@ func (ru *run) write(ctx context.Context, o release.ObjectRef, body []byte, defe
 }
 
 // verifyAll reads back every object written, compares it with its body
-// (the outcome's error on a difference), captures it, and counts the
-// job's failures.
+// (the outcome's error on a difference), captures it, marks its outcome
+// verified, and counts the job's failures. Each object is finished on its
+// own, so a run that reaches its deadline stops (ErrContinue) and the next
+// one verifies only what is left: a large deploy's verification spans as
+// many runs as its writes did.
 func (ru *run) verifyAll(ctx context.Context, plan Plan, bodies map[release.ObjectRef][]byte) error {
 	if err := ru.phase(ctx, release.PhaseVerifying, progVerifying); err != nil {
 		return err
@@ -362,10 +365,15 @@ func (ru *run) verifyAll(ctx context.Context, plan Plan, bodies map[release.Obje
 	for _, l := range plan.Layers {
 		refs = append(refs, l...)
 	}
-	var objs []catalog.Object
-	var deleted []release.Outcome
 	n := 0
 	err := ru.each(ctx, refs, func(ctx context.Context, o release.ObjectRef) error {
+		out, ok := ru.outcome(o)
+		if !ok || out.Verified || (out.Action != release.ActionCreated && out.Action != release.ActionUpdated && out.Action != release.ActionDeleted) {
+			return nil
+		}
+		if ru.e.now().After(ru.stopAt) {
+			return ErrContinue
+		}
 		defer func() {
 			ru.mu.Lock()
 			n++
@@ -373,10 +381,6 @@ func (ru *run) verifyAll(ctx context.Context, plan Plan, bodies map[release.Obje
 			ru.mu.Unlock()
 			ru.progress(ctx, release.PhaseVerifying, progVerifying, progEnd, k, len(refs))
 		}()
-		out, ok := ru.outcome(o)
-		if !ok || (out.Action != release.ActionCreated && out.Action != release.ActionUpdated && out.Action != release.ActionDeleted) {
-			return nil
-		}
 		obj, got, found, err := ru.target.Read(ctx, o.Type, out.GID)
 		if err != nil {
 			return fmt.Errorf("read back %s: %w", o, err)
@@ -386,9 +390,7 @@ func (ru *run) verifyAll(ctx context.Context, plan Plan, bodies map[release.Obje
 		case out.Action == release.ActionDeleted && found:
 			msg = "the object is still in the target after its deletion"
 		case out.Action == release.ActionDeleted:
-			ru.mu.Lock()
-			deleted = append(deleted, out)
-			ru.mu.Unlock()
+			// Deletions were captured before the delete (rollback).
 		case !found:
 			msg = "the object is not in the target after writing it"
 		default:
@@ -399,21 +401,14 @@ func (ru *run) verifyAll(ctx context.Context, plan Plan, bodies map[release.Obje
 			if len(paths) > 0 {
 				msg = describe(paths)
 			}
-			ru.mu.Lock()
-			objs = append(objs, obj)
-			ru.mu.Unlock()
+			if err := ru.capture(ctx, []catalog.Object{obj}, nil); err != nil {
+				return err
+			}
 		}
-		if msg != out.Error {
-			out.Error = msg
-			return ru.record(ctx, out)
-		}
-		return nil
+		out.Error, out.Verified = msg, true
+		return ru.record(ctx, out)
 	})
 	if err != nil {
-		return err
-	}
-	_ = deleted // deletions were captured before the delete (rollback)
-	if err := ru.capture(ctx, objs, nil); err != nil {
 		return err
 	}
 	ru.tally(refs)

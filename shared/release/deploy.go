@@ -110,6 +110,9 @@ type Outcome struct {
 	GID   string
 	Error string
 	At    time.Time
+	// Verified: the object was read back and compared (VERIFYING), so a
+	// run that continues the job does not read it again.
+	Verified bool
 }
 
 // Snapshot is the before-image of one target object, taken before a

@@ -237,6 +237,7 @@ type outcomeItem struct {
 	GID        string `dynamodbav:"gid,omitempty"`
 	Error      string `dynamodbav:"error,omitempty"`
 	At         string `dynamodbav:"at"`
+	Verified   bool   `dynamodbav:"verified,omitempty"`
 }
 
 type snapshotItem struct {
@@ -961,7 +962,7 @@ func (s *Store) RecordDeployOutcome(ctx context.Context, tenantID, jobID string,
 			return fmt.Errorf("record outcome: %w", err)
 		}
 		it := outcomeItem{PK: pk, SK: sk, Type: typeOutcome, ObjectType: string(o.Object.Type), Canonical: o.Object.Canonical,
-			Action: string(o.Action), GID: o.GID, Error: o.Error, At: formatTime(o.At)}
+			Action: string(o.Action), GID: o.GID, Error: o.Error, At: formatTime(o.At), Verified: o.Verified}
 		cond, cv := "attribute_not_exists(PK)", map[string]types.AttributeValue(nil)
 		if found {
 			cond, cv = "#a = :prev", vals(":prev", prev.Action)
@@ -1018,7 +1019,7 @@ func (s *Store) DeployOutcomes(ctx context.Context, tenantID, jobID string, limi
 			return nil, "", err
 		}
 		out = append(out, release.Outcome{Object: release.ObjectRef{Type: mapping.ObjectType(it.ObjectType), Canonical: it.Canonical},
-			Action: release.Action(it.Action), GID: it.GID, Error: it.Error, At: at})
+			Action: release.Action(it.Action), GID: it.GID, Error: it.Error, At: at, Verified: it.Verified})
 	}
 	return out, next, nil
 }
