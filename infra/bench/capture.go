@@ -1201,16 +1201,6 @@ func perItem(t kindTally) float64 {
 	return t.wcu / float64(t.items)
 }
 
-func writeCalls(f ddbFigures) map[string]int {
-	m := map[string]int{}
-	for _, op := range []string{"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"} {
-		if f.calls[op] > 0 {
-			m[op] = f.calls[op]
-		}
-	}
-	return m
-}
-
 func byteSize(n int64) string {
 	switch {
 	case n >= 1<<20:
