@@ -683,14 +683,12 @@ func (g *group) doTrigger(ctx context.Context, caller auth.Identity, args Releas
 	}
 	out := ActionResult{Success: true, Hotfix: hotfix}
 	var ids []string
-	for _, j := range jobs {
+	for i, j := range jobs {
 		if err := g.Queue.Send(ctx, release.Message{TenantID: r.TenantID, ReleaseID: r.ID, JobID: j.ID}); err != nil {
-			// Not queued: nothing will run it. End it FAILED (which frees
-			// the target) and say so.
-			if ferr := g.Store.FailDeployJob(ctx, r.TenantID, j.ID, "the deploy job could not be queued; trigger the deploy again", g.Now().UTC()); ferr != nil {
-				platform.Log(ctx).Error("fail unqueued deploy job", "job", j.ID, "error", ferr.Error())
-			}
-			return ActionResult{}, platform.Wrap(platform.KindUnavailable, "the deploy could not be queued, try again", err)
+			// Not queued: nothing will run this job or the later ones. End
+			// them FAILED (which frees their targets); retryDeploy runs them.
+			g.failUnqueued(ctx, r.TenantID, jobs[i:], "the deploy job could not be queued; use retryDeploy")
+			return ActionResult{}, platform.Wrap(platform.KindUnavailable, "the deploy could not be queued, try retryDeploy", err)
 		}
 		j.Status, j.Phase = release.JobPending, release.PhasePending
 		out.DeployJobs = append(out.DeployJobs, WireJob(j))

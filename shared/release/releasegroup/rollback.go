@@ -203,9 +203,10 @@ func (g *group) queue(ctx context.Context, r release.Release, jobs []release.Dep
 	out := ActionResult{Success: true}
 	var ids []string
 	slices.SortFunc(jobs, func(a, b release.DeployJob) int { return strings.Compare(a.TargetShop, b.TargetShop) })
-	for _, j := range jobs {
+	for i, j := range jobs {
 		if err := g.Queue.Send(ctx, release.Message{TenantID: r.TenantID, ReleaseID: r.ID, JobID: j.ID}); err != nil {
 			platform.Log(ctx).Error("queue job", "job", j.ID, "error", err.Error())
+			g.failUnqueued(ctx, r.TenantID, jobs[i:], "the job could not be queued; call the same mutation again")
 			return ActionResult{}, platform.Wrap(platform.KindUnavailable, "the job could not be queued, try again", err)
 		}
 		j.Status, j.Phase, j.Error, j.EndedAt = release.JobPending, release.PhasePending, "", nil
@@ -215,4 +216,15 @@ func (g *group) queue(ctx context.Context, r release.Release, jobs []release.Dep
 	msg := fmt.Sprintf("%s of release %s queued: %s.", kind, r.ID, strings.Join(ids, ", "))
 	out.Message = &msg
 	return out, nil
+}
+
+// failUnqueued ends jobs that were not queued FAILED: nothing would run
+// them, and a PENDING job would hold its target's lock. FAILED jobs are
+// what retryDeploy and rollbackRelease run again.
+func (g *group) failUnqueued(ctx context.Context, tenantID string, jobs []release.DeployJob, msg string) {
+	for _, j := range jobs {
+		if err := g.Store.FailDeployJob(ctx, tenantID, j.ID, msg, g.Now().UTC()); err != nil {
+			platform.Log(ctx).Error("fail unqueued deploy job", "job", j.ID, "error", err.Error())
+		}
+	}
 }
