@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/flux-platform/flux/infra/dev"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/store"
 )
@@ -47,7 +50,9 @@ type fileAnswer struct {
 // can then be uploaded correctly. Another tenant's ids are 404, a key
 // without the scope 403, no key 401, bad input 422/400/413.
 func TestFilesEndToEnd(t *testing.T) {
-	e := startStack(t)
+	e := startStackWith(t, dev.LocalShopify{}, func(o *dev.Options) {
+		o.FunctionEnv = map[string]map[string]string{"RestAuditExportFunction": {"AUDIT_EXPORT_MAX_BYTES": "1024"}}
+	})
 	demo, second := e.keys["demo"], e.keys["second"]
 	ctx := context.Background()
 	st := store.New(dynamodb.NewFromConfig(e.cfg), e.stack.TableName())
@@ -292,4 +297,21 @@ func TestFilesEndToEnd(t *testing.T) {
 	}
 	after, _ := listIDs("")
 	eq(after, stray.FileID, manual.FileID)
+
+	// 8. Every call that changes files is audited, refusals included.
+	window := "from=" + url.QueryEscape(time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)) +
+		"&to=" + url.QueryEscape(time.Now().Add(time.Minute).UTC().Format(time.RFC3339))
+	rows, _ := e.export(demo, window+"&resourceType=file")
+	audited := map[string]int{}
+	for _, r := range rows {
+		audited[r["action"]+" "+r["result"]]++
+		if r["action"] == "file.delete" && r["result"] == "success" && r["resourceId"] != hero.FileID {
+			t.Errorf("delete audited for %q, want %s", r["resourceId"], hero.FileID)
+		}
+	}
+	for _, k := range []string{"file.requestUpload success", "file.confirm success", "file.delete success", "file.delete failure"} {
+		if audited[k] == 0 {
+			t.Errorf("no %q audit entry; entries %v", k, audited)
+		}
+	}
 }

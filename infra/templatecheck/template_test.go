@@ -187,11 +187,11 @@ var actionsByFunction = map[string][]string{
 	"WebhookShopifyFunction":  {"dynamodb:DeleteItem", "dynamodb:PutItem", "sqs:SendMessage", "ssm:GetParameter"},
 	// Files: one function per route (docs/api.md, Files).
 	"RestFilesUploadUrlFunction":   {"dynamodb:PutItem", "s3:PutObject"},
-	"RestFilesConfirmFunction":     {"dynamodb:GetItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket"},
+	"RestFilesConfirmFunction":     {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket"},
 	"RestFilesDownloadUrlFunction": {"dynamodb:GetItem", "s3:GetObject"},
 	"RestFilesGetFunction":         {"dynamodb:GetItem"},
 	"RestFilesListFunction":        {"dynamodb:Query"},
-	"RestFilesDeleteFunction":      {"dynamodb:DeleteItem", "dynamodb:GetItem", "s3:DeleteObject"},
+	"RestFilesDeleteFunction":      {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "s3:DeleteObject"},
 }
 
 // Every function states its own inline policy: no managed policies, no SAM

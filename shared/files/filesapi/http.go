@@ -7,6 +7,7 @@ package filesapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/auth"
 	"github.com/flux-platform/flux/shared/files"
 	"github.com/flux-platform/flux/shared/platform"
@@ -108,8 +110,16 @@ func ToJSON(f files.File) FileJSON {
 // answer handles one request: the result's JSON with status, or an error.
 type answer func(ctx context.Context, r *http.Request) (status int, body any, err error)
 
-// NewHandler is the handler of route over svc.
-func NewHandler(log *slog.Logger, route Route, svc *files.Service) http.Handler {
+// NewHandler is the handler of route over svc. The routes that change
+// anything (upload-url, confirm, delete) write an audit entry per call to
+// rec (success, failure or denied); nil records nothing.
+func NewHandler(log *slog.Logger, route Route, svc *files.Service, rec audit.Recorder) http.Handler {
+	serve := func(log *slog.Logger, route Route, scope auth.Scope, fn answer) http.Handler {
+		if action, ok := auditedRoutes[route]; ok {
+			return serveAudited(log, route, scope, fn, rec, action)
+		}
+		return serveRoute(log, route, scope, fn, nil)
+	}
 	switch route {
 	case UploadURL:
 		return serve(log, route, files.ScopeWrite, func(ctx context.Context, r *http.Request) (int, any, error) {
@@ -193,16 +203,22 @@ var errTooLarge = platform.E(platform.KindValidation, "the request body is large
 
 // serve answers route with fn. The scope is checked before anything of the
 // request is read, so a caller without it learns nothing about its input.
-func serve(log *slog.Logger, route Route, scope auth.Scope, fn answer) http.Handler {
+func serveRoute(log *slog.Logger, route Route, scope auth.Scope, fn answer, done func(context.Context, *http.Request, any, error)) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(string(route), func(w http.ResponseWriter, r *http.Request) {
 		ctx := auth.WithIdentity(r.Context(), auth.FromHTTPRequest(r))
 		if err := auth.IdentityFrom(ctx).Require(scope); err != nil {
+			if done != nil {
+				done(ctx, r, nil, err)
+			}
 			platform.WriteError(ctx, w, err)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		status, body, err := fn(ctx, r.WithContext(ctx))
+		if done != nil {
+			done(ctx, r, body, err)
+		}
 		if err != nil {
 			writeError(ctx, w, err)
 			return
@@ -270,11 +286,12 @@ func NewFromEnv(route Route, env *platform.Env, awsCfg aws.Config, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	svc := &files.Service{Store: store.New(dynamodb.NewFromConfig(awsCfg), c.Table)}
+	st := store.New(dynamodb.NewFromConfig(awsCfg), c.Table)
+	svc := &files.Service{Store: st}
 	if needsBucket(route) {
 		svc.Objects = files.NewS3Objects(s3.NewFromConfig(awsCfg), c.Bucket)
 	}
-	return NewHandler(log, route, svc), nil
+	return NewHandler(log, route, svc, store.NewAuditLog(st, env)), nil
 }
 
 // NewReader is the Service the direct writes' uploadFile needs:
@@ -287,4 +304,35 @@ func NewReader(awsCfg aws.Config, table, bucket string) *files.Service {
 		Store:   store.New(dynamodb.NewFromConfig(awsCfg), table),
 		Objects: files.NewS3Objects(s3.NewFromConfig(awsCfg), bucket),
 	}
+}
+
+// Audit actions of the routes that change files.
+const (
+	ActionFileUpload  = "file.requestUpload"
+	ActionFileConfirm = "file.confirm"
+	ActionFileDelete  = "file.delete"
+	ResourceFile      = "file"
+)
+
+var auditedRoutes = map[Route]string{UploadURL: ActionFileUpload, Confirm: ActionFileConfirm, Delete: ActionFileDelete}
+
+// serveAudited is serveRoute writing one audit entry per call: the file id
+// (from the path, or the new file's), the result, and on success the
+// file's name, type and size.
+func serveAudited(log *slog.Logger, route Route, scope auth.Scope, fn answer, rec audit.Recorder, action string) http.Handler {
+	return serveRoute(log, route, scope, fn, func(ctx context.Context, r *http.Request, body any, err error) {
+		e := audit.Entry{Action: action, ResourceType: ResourceFile, ResourceID: r.PathValue("id"),
+			Result: audit.ResultOf(err), Detail: audit.DetailOf(err)}
+		var f *FileJSON
+		switch b := body.(type) {
+		case UploadJSON:
+			e.ResourceID, f = b.FileID, &b.File
+		case FileJSON:
+			f = &b
+		}
+		if f != nil && err == nil {
+			e.Detail = fmt.Sprintf("%s (%s, %d bytes)", f.FileName, f.MimeType, f.SizeBytes)
+		}
+		audit.Write(ctx, rec, e)
+	})
 }
