@@ -555,18 +555,7 @@ func (g *group) doCreate(ctx context.Context, caller auth.Identity, in CreateInp
 func (g *group) approveRelease(ctx context.Context, args ApproveArgs) (ActionResult, error) {
 	caller := auth.IdentityFrom(ctx)
 	res, err := g.doApprove(ctx, caller, args)
-	d := ""
-	if res.Message != nil {
-		d = *res.Message
-	} else if res.Error != nil {
-		d = "refused: " + *res.Error
-	}
-	result := audit.ResultOf(err)
-	if err == nil && !res.Success {
-		result = audit.Failure
-	}
-	audit.Write(ctx, g.Audit, audit.Entry{Action: ActionApprove, ResourceType: ResourceRel, ResourceID: args.ReleaseID,
-		Result: result, Detail: detail(err, d)})
+	g.auditAction(ctx, ActionApprove, args.ReleaseID, res, err)
 	return res, err
 }
 
@@ -706,18 +695,7 @@ func (g *group) doTrigger(ctx context.Context, caller auth.Identity, args Releas
 func (g *group) cancelRelease(ctx context.Context, args ReleaseIDArgs) (ActionResult, error) {
 	caller := auth.IdentityFrom(ctx)
 	res, err := g.doCancel(ctx, caller, args)
-	d := ""
-	if res.Message != nil {
-		d = *res.Message
-	} else if res.Error != nil {
-		d = "refused: " + *res.Error
-	}
-	result := audit.ResultOf(err)
-	if err == nil && !res.Success {
-		result = audit.Failure
-	}
-	audit.Write(ctx, g.Audit, audit.Entry{Action: ActionCancel, ResourceType: ResourceRel, ResourceID: args.ReleaseID,
-		Result: result, Detail: detail(err, d)})
+	g.auditAction(ctx, ActionCancel, args.ReleaseID, res, err)
 	return res, err
 }
 
