@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/ingest"
@@ -652,39 +653,6 @@ func (r timedReader) Exists(ctx context.Context, typ mapping.ObjectType, gids []
 
 // ------------------------------------------------------- queue and blobs --
 
-type benchBlobs struct {
-	mu    sync.Mutex
-	m     map[string][]byte
-	bytes int
-}
-
-func (b *benchBlobs) Put(_ context.Context, k string, v []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, ok := b.m[k]; !ok {
-		b.bytes += len(v)
-	}
-	b.m[k] = append([]byte(nil), v...)
-	return nil
-}
-
-func (b *benchBlobs) Get(_ context.Context, k string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	v, ok := b.m[k]
-	if !ok {
-		return nil, platform.E(platform.KindNotFound, "no blob")
-	}
-	return v, nil
-}
-
-func (b *benchBlobs) Has(_ context.Context, k string) (bool, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	_, ok := b.m[k]
-	return ok, nil
-}
-
 // benchQueue is SyncQueue in memory; a message is delivered once its delay
 // has passed, as SQS's DelaySeconds does.
 type benchQueue struct {
@@ -856,7 +824,7 @@ type captureFixture struct {
 	db      *capacityDB
 	tr      *costTransport
 	readers *timedReaders
-	blobs   *benchBlobs
+	blobs   *blobtest.Mem
 	q       *benchQueue
 	w       *syncworker.Worker
 	lambda  time.Duration
@@ -869,7 +837,7 @@ func newCaptureFixture(ctx context.Context, client *dynamodb.Client, table, url 
 		return nil, err
 	}
 	f := &captureFixture{db: newCapacityDB(client, captureTenant), tr: &costTransport{base: http.DefaultTransport},
-		blobs: &benchBlobs{m: map[string][]byte{}}, q: &benchQueue{}, lambda: cfg.lambda}
+		blobs: &blobtest.Mem{}, q: &benchQueue{}, lambda: cfg.lambda}
 	f.st = store.New(f.db, table)
 	if err := f.st.CreateTenant(ctx, config.Tenant{ID: captureTenant, Name: "Bench capture"}); err != nil {
 		return nil, err
@@ -923,7 +891,7 @@ func (f *captureFixture) syncRow(ctx context.Context, name, by string) (captureR
 	f.db.reset()
 	f.tr.reset()
 	f.readers.reset()
-	blobsBefore := f.blobs.bytes
+	blobsBefore := f.blobs.Bytes()
 	row := captureRow{name: name}
 	start := time.Now()
 	sy, _, err := f.st.CreateSync(ctx, fsync.Sync{
@@ -972,7 +940,7 @@ func (f *captureFixture) syncRow(ctx context.Context, name, by string) (captureR
 	f.readers.mu.Lock()
 	row.exists, row.checks, row.lists = f.readers.exists, f.readers.checks, f.readers.lists
 	f.readers.mu.Unlock()
-	row.blobs = f.blobs.bytes - blobsBefore
+	row.blobs = f.blobs.Bytes() - blobsBefore
 	if row.sync, err = f.st.GetSync(ctx, captureTenant, sy.ID); err != nil {
 		return row, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/deploy"
 	"github.com/flux-platform/flux/shared/ingest"
@@ -115,7 +116,7 @@ type deployCase struct {
 
 type deployFixture struct {
 	st      *store.Store
-	blobs   *benchBlobs
+	blobs   *blobtest.Mem
 	clients deployClients
 	sw      *syncworker.Worker
 	q       *benchQueue
@@ -127,7 +128,7 @@ func newDeployFixture(ctx context.Context, client *dynamodb.Client, table, url s
 	if err := store.CreateTable(ctx, client, table); err != nil {
 		return nil, err
 	}
-	f := &deployFixture{st: store.New(client, table), blobs: &benchBlobs{m: map[string][]byte{}}, q: &benchQueue{}, cfg: cfg}
+	f := &deployFixture{st: store.New(client, table), blobs: &blobtest.Mem{}, q: &benchQueue{}, cfg: cfg}
 	f.clients = deployClients{url: url,
 		tr:     map[string]*costTransport{},
 		thr:    map[string]*shopify.Throttle{},

@@ -1,26 +1,24 @@
 package deploy_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/capture"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/deploy"
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/mapping"
-	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/release"
 	"github.com/flux-platform/flux/shared/release/releasegroup"
 	"github.com/flux-platform/flux/shared/shopify"
@@ -43,33 +41,9 @@ func (e emuClients) Client(_ context.Context, _, shop string) (*shopify.Client, 
 	})
 }
 
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, k string, v []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string][]byte{}
-	}
-	b.m[k] = bytes.Clone(v)
-	return nil
-}
-
-func (b *memBlobs) Get(_ context.Context, k string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if v, ok := b.m[k]; ok {
-		return v, nil
-	}
-	return nil, platform.E(platform.KindNotFound, "no blob")
-}
-
 type fixture struct {
 	st      *store.Store
-	blobs   *memBlobs
+	blobs   *blobtest.Mem
 	clients emuClients
 	types   []mapping.ObjectType
 }
@@ -85,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	f := &fixture{st: storetest.NewTable(t), blobs: &memBlobs{}, clients: emuClients{hs.URL}, types: scope}
+	f := &fixture{st: storetest.NewTable(t), blobs: &blobtest.Mem{}, clients: emuClients{hs.URL}, types: scope}
 	if _, _, err := f.st.CreateSync(t.Context(), fsync.Sync{ID: "sync_t", TenantID: tenant, Type: fsync.Objects, TriggeredBy: "test", TriggeredAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

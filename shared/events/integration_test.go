@@ -10,16 +10,15 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/mapping"
-	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/store/storetest"
@@ -29,31 +28,6 @@ import (
 
 // Integration: DynamoDB Local + the in-process Shopify emulator, through
 // the real catalog Reader and ingest Capturer (New).
-
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, k string, v []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string][]byte{}
-	}
-	b.m[k] = bytes.Clone(v)
-	return nil
-}
-
-func (b *memBlobs) Get(_ context.Context, k string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	v, ok := b.m[k]
-	if !ok {
-		return nil, platform.E(platform.KindNotFound, "no blob")
-	}
-	return v, nil
-}
 
 // emuClients connects every shop to the emulator.
 type emuClients struct{ url string }
@@ -90,7 +64,7 @@ func newITest(t *testing.T) *itest {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
 	var logs bytes.Buffer
-	h := New(st, &memBlobs{}, emuClients{hs.URL}, slog.New(slog.NewJSONHandler(&logs, nil)))
+	h := New(st, &blobtest.Mem{}, emuClients{hs.URL}, slog.New(slog.NewJSONHandler(&logs, nil)))
 	return &itest{t: t, st: st, h: h, url: hs.URL, logs: &logs}
 }
 

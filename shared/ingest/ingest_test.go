@@ -1,21 +1,18 @@
 package ingest_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/mapping"
-	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/store/storetest"
 	fsync "github.com/flux-platform/flux/shared/sync"
@@ -28,36 +25,10 @@ const (
 
 var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
-// memBlobs is an in-memory store.Blobs.
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, key string, body []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string][]byte{}
-	}
-	b.m[key] = bytes.Clone(body)
-	return nil
-}
-
-func (b *memBlobs) Get(_ context.Context, key string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	v, ok := b.m[key]
-	if !ok {
-		return nil, platform.E(platform.KindNotFound, "no blob")
-	}
-	return bytes.Clone(v), nil
-}
-
 type env struct {
 	t     *testing.T
 	s     *store.Store
-	blobs *memBlobs
+	blobs *blobtest.Mem
 }
 
 // newEnv is a fresh table with syncs sync_1 (running) and sync_2, sync_3
@@ -77,7 +48,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	return &env{t: t, s: s, blobs: &memBlobs{}}
+	return &env{t: t, s: s, blobs: &blobtest.Mem{}}
 }
 
 func (e *env) capturer(syncID string) *ingest.Capturer {

@@ -14,10 +14,10 @@ import (
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
 	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/auth"
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/mapping"
-	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/store"
 	"github.com/flux-platform/flux/shared/store/storetest"
@@ -57,34 +57,10 @@ func (m *memAudit) last() audit.Entry {
 	return m.es[len(m.es)-1]
 }
 
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, k string, v []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string][]byte{}
-	}
-	b.m[k] = bytes.Clone(v)
-	return nil
-}
-
-func (b *memBlobs) Get(_ context.Context, k string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if v, ok := b.m[k]; ok {
-		return v, nil
-	}
-	return nil, platform.E(platform.KindNotFound, "no blob")
-}
-
 type revertFixture struct {
 	url   string
 	st    *store.Store
-	blobs *memBlobs
+	blobs *blobtest.Mem
 	audit *memAudit
 	h     http.Handler
 	shops emuShops
@@ -99,7 +75,7 @@ func newRevertFixture(t *testing.T) *revertFixture {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	f := &revertFixture{url: hs.URL, st: storetest.NewTable(t), blobs: &memBlobs{}, audit: &memAudit{}, shops: emuShops{hs.URL}}
+	f := &revertFixture{url: hs.URL, st: storetest.NewTable(t), blobs: &blobtest.Mem{}, audit: &memAudit{}, shops: emuShops{hs.URL}}
 	r := NewReverter(f.st, f.blobs, f.shops, f.audit)
 	r.Groups = fakeGroups{tenantA: {emulator.SourceShop}, tenantB: {"elsewhere.myshopify.com"}}
 	f.h = NewRevertHandler(discard, r)

@@ -2,7 +2,6 @@ package shopwrite_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,11 +14,11 @@ import (
 	"time"
 
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/capture"
 	"github.com/flux-platform/flux/shared/catalog"
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/mapping"
-	"github.com/flux-platform/flux/shared/platform"
 	"github.com/flux-platform/flux/shared/shopify"
 	"github.com/flux-platform/flux/shared/shopwrite"
 	"github.com/flux-platform/flux/shared/store"
@@ -28,38 +27,13 @@ import (
 
 const tenant = "acme"
 
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, k string, v []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string][]byte{}
-	}
-	b.m[k] = bytes.Clone(v)
-	return nil
-}
-
-func (b *memBlobs) Get(_ context.Context, k string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	v, ok := b.m[k]
-	if !ok {
-		return nil, platform.E(platform.KindNotFound, "no blob")
-	}
-	return v, nil
-}
-
 // fixture: the emulator in-process, a fresh table, the source shop's and
 // the production shop's objects mapped (as after a sync of each).
 type fixture struct {
 	url   string
 	lose  *loser
 	st    *store.Store
-	blobs *memBlobs
+	blobs *blobtest.Mem
 	src   *shopify.Client
 	prod  *shopify.Client
 	w     *shopwrite.Writer
@@ -90,7 +64,7 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return c
 	}
-	f := &fixture{url: hs.URL, lose: lose, st: storetest.NewTable(t), blobs: &memBlobs{},
+	f := &fixture{url: hs.URL, lose: lose, st: storetest.NewTable(t), blobs: &blobtest.Mem{},
 		src: client(emulator.SourceShop, emulator.SourceToken), prod: client(emulator.ProductionShop, emulator.ProductionToken)}
 	f.w = shopwrite.New(f.prod, f.st, tenant)
 	f.srcObjs = f.mapAll(t, f.src)

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/ingest"
 	"github.com/flux-platform/flux/shared/mapping"
@@ -29,35 +30,6 @@ import (
 // The worker against DynamoDB Local and the Shopify emulator over HTTP.
 // The queue and the blob store are in memory: the end-to-end test over the
 // local stack (infra/e2e) uses SQS and S3.
-
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, k string, v []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.m[k] = append([]byte(nil), v...)
-	return nil
-}
-
-func (b *memBlobs) Get(_ context.Context, k string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	v, ok := b.m[k]
-	if !ok {
-		return nil, platform.E(platform.KindNotFound, "no blob")
-	}
-	return v, nil
-}
-
-func (b *memBlobs) Has(_ context.Context, k string) (bool, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	_, ok := b.m[k]
-	return ok, nil
-}
 
 type memQueue struct {
 	mu   sync.Mutex
@@ -130,7 +102,7 @@ func newFixture(t *testing.T, shops ...string) *fixture {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() { hs.Close(); srv.Close() })
-	blobs := &memBlobs{m: map[string][]byte{}}
+	blobs := &blobtest.Mem{}
 	q := &memQueue{}
 	w := &Worker{
 		Store: st, Readers: ShopReaders{Clients: emuClients{url: hs.URL}},
@@ -370,8 +342,7 @@ func TestThemeSyncStoresFileBodies(t *testing.T) {
 	if got.Status != fsync.Completed || got.Stats.Created != 1 || got.Stats.Warnings != 0 {
 		t.Fatalf("theme sync %s %+v %q", got.Status, got.Stats, got.Error)
 	}
-	blobs := f.w.Blobs.(*memBlobs)
-	if len(blobs.m) == 0 {
+	if f.w.Blobs.(*blobtest.Mem).Len() == 0 {
 		t.Error("no theme file bodies stored")
 	}
 }

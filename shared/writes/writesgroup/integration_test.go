@@ -1,7 +1,6 @@
 package writesgroup_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -18,6 +17,7 @@ import (
 	emulator "github.com/flux-platform/flux/infra/shopify-emulator"
 	"github.com/flux-platform/flux/shared/audit"
 	"github.com/flux-platform/flux/shared/auth"
+	"github.com/flux-platform/flux/shared/blobstore/blobtest"
 	"github.com/flux-platform/flux/shared/config"
 	"github.com/flux-platform/flux/shared/files"
 	"github.com/flux-platform/flux/shared/ingest"
@@ -88,30 +88,6 @@ func (m *memAudit) find(action, resourceID string, r audit.Result) int {
 	return n
 }
 
-type memBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *memBlobs) Put(_ context.Context, k string, v []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.m == nil {
-		b.m = map[string][]byte{}
-	}
-	b.m[k] = bytes.Clone(v)
-	return nil
-}
-
-func (b *memBlobs) Get(_ context.Context, k string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if v, ok := b.m[k]; ok {
-		return v, nil
-	}
-	return nil, platform.E(platform.KindNotFound, "no blob")
-}
-
 // fluxFiles serves one confirmed Flux file of tenantA from an HTTP server
 // (standing in for its presigned S3 URL; filesapi's reader is tested on
 // moto in shared/files/filesapi and end to end in infra/e2e).
@@ -153,7 +129,7 @@ func newFixture(t *testing.T) *fixture {
 	}))
 	t.Cleanup(func() { hs.Close(); fileSrv.Close(); srv.Close() })
 	f := &fixture{st: storetest.NewTable(t), audit: &memAudit{}, emu: hs.URL, now: time.Now().UTC()}
-	blobs := &memBlobs{}
+	blobs := &blobtest.Mem{}
 	f.g = writesgroup.New(writesgroup.Options{
 		Groups: groups{tenantA: {shop, emulator.SourceShop}, tenantB: {"elsewhere.myshopify.com"}},
 		Store:  f.st, Shops: emuShops{hs.URL}, Audit: f.audit, Log: quiet,
