@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -63,16 +62,9 @@ func (s *Store) StartRollback(ctx context.Context, r release.Release, jobs []rel
 	if err := checkIDs(r.TenantID, r.ID); err != nil {
 		return err
 	}
-	if len(jobs) == 0 || len(jobs)*2+1 > maxTransactItems {
-		return platform.E(platform.KindValidation, "a rollback has 1 to 49 targets")
-	}
-	jobMap := map[string]string{}
-	for _, j := range jobs {
-		jobMap[j.TargetShop] = j.ID
-	}
-	jm, err := attributevalue.Marshal(jobMap)
+	jm, err := jobsByTarget("rollback", jobs)
 	if err != nil {
-		return fmt.Errorf("start rollback: %w", err)
+		return err
 	}
 	v := vals(":st", string(r.Status), ":n", len(jobs), ":zero", 0, ":by", by, ":at", formatTime(at))
 	cond := "#st = :st AND attribute_not_exists(rollbackJobs)"

@@ -741,16 +741,9 @@ func (s *Store) StartDeploy(ctx context.Context, r release.Release, jobs []relea
 	if err := checkIDs(r.TenantID, r.ID); err != nil {
 		return err
 	}
-	if len(jobs) == 0 || len(jobs)*2+1 > maxTransactItems {
-		return platform.E(platform.KindValidation, "a deploy has 1 to 49 targets")
-	}
-	jobMap := map[string]string{}
-	for _, j := range jobs {
-		jobMap[j.TargetShop] = j.ID
-	}
-	jm, err := attributevalue.Marshal(jobMap)
+	jm, err := jobsByTarget("deploy", jobs)
 	if err != nil {
-		return fmt.Errorf("start deploy: %w", err)
+		return err
 	}
 	cond := "#st = :open"
 	v := vals(":open", string(release.Open), ":dep", string(release.Deploying), ":jobs", jm, ":hot", hotfix,
@@ -1348,4 +1341,22 @@ func (s *Store) VersionsBySeq(ctx context.Context, tenantID string, t mapping.Ob
 		out[v.Canonical] = v
 	}
 	return out, nil
+}
+
+// jobsByTarget is the release item's map of target shop → job id for a
+// deploy or rollback of 1 to 49 targets (each takes a lock and a job item
+// in one transaction with the release).
+func jobsByTarget(what string, jobs []release.DeployJob) (types.AttributeValue, error) {
+	if len(jobs) == 0 || len(jobs)*2+1 > maxTransactItems {
+		return nil, platform.E(platform.KindValidation, "a "+what+" has 1 to 49 targets")
+	}
+	jobMap := make(map[string]string, len(jobs))
+	for _, j := range jobs {
+		jobMap[j.TargetShop] = j.ID
+	}
+	jm, err := attributevalue.Marshal(jobMap)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", what, err)
+	}
+	return jm, nil
 }
